@@ -1,0 +1,52 @@
+# Movie Ranking — everyday commands. `make run` and `make test` work on a fresh machine.
+
+# The first Python >= 3.12 found: $(PYTHON) if given, then the usual names on PATH, then pyenv's.
+FIND_PYTHON = for p in python3.14 python3.13 python3.12 python3 python \
+    $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+  if command -v $$p >/dev/null 2>&1 && \
+     $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then \
+    command -v $$p; exit 0; fi; done; exit 1
+PYTHON ?= $(shell $(FIND_PYTHON))
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format install bench clean
+
+$(PY):
+	@if [ -z "$(PYTHON)" ]; then echo "No Python 3.12 or newer found. Install one, or run: make PYTHON=/path/to/python3.12 ..."; exit 1; fi
+	@echo "Creating $(VENV) with $(PYTHON)"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) requirements.txt requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: export DEBUG ?= true
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py ensure_demo_user
+	$(PY) manage.py runsite 127.0.0.1:8000
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: export DEBUG ?= true
+test: lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: export DEBUG ?= true
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

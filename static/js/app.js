@@ -1,0 +1,4 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+})();

@@ -1,0 +1,88 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from tests.factories import PASSWORD, make_ranking
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = ["login", "signup"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/rankings/",
+        "/rankings/1/",
+        "/rankings/1/edit/",
+        "/rankings/1/delete/",
+        "/accounts/password/",
+    ],
+)
+def test_pages_require_sign_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_sign_in_and_sign_up_are_public(client, name):
+    assert client.get(reverse(name)).status_code == 200
+
+
+def test_sign_up_creates_an_account_and_signs_in(client):
+    response = client.post(
+        reverse("signup"),
+        {"username": "cinephile", "password1": PASSWORD, "password2": PASSWORD},
+        follow=True,
+    )
+    assert get_user_model().objects.filter(username="cinephile").exists()
+    assert response.context["user"].username == "cinephile"
+    assert "My rankings" in response.content.decode()
+
+
+def test_sign_up_with_mismatched_passwords_explains(client):
+    response = client.post(
+        reverse("signup"), {"username": "x", "password1": PASSWORD, "password2": "other"}
+    )
+    assert response.status_code == 200
+    assert "didn’t match" in response.content.decode()
+    assert not get_user_model().objects.filter(username="x").exists()
+
+
+def test_sign_in_then_out(client, owner):
+    make_ranking(owner)
+    response = client.post(reverse("login"), {"username": "owner", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("rankings:list")).status_code == 200
+    client.post(reverse("logout"))
+    assert client.get(reverse("rankings:list")).status_code == 302
+
+
+def test_sign_in_next_cannot_leave_the_site(client, owner):
+    response = client.post(
+        reverse("login") + "?next=https://evil.example/",
+        {"username": "owner", "password": PASSWORD, "next": "https://evil.example/"},
+    )
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+
+
+def test_password_change(owner_client, owner):
+    response = owner_client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another-long-pw-77",
+            "new_password2": "another-long-pw-77",
+        },
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.check_password("another-long-pw-77")
+
+
+def test_footer_carries_the_tmdb_notice(owner_client):
+    html = owner_client.get(reverse("rankings:list")).content.decode()
+    assert "This product uses the TMDB API but is not endorsed or certified by TMDB." in html
