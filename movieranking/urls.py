@@ -31,5 +31,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("rankings/", include((rankings_patterns, "rankings"))),
     path("accounts/", include(accounts_patterns)),
+    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
 ]

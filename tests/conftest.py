@@ -11,6 +11,14 @@ def _immediate_tasks(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_tmdb_credentials(settings):
+    # Tests never reach TMDB: without credentials the offline catalog answers, and tests
+    # that exercise HTTP set a stand-in URL and mock it with `responses`.
+    settings.TMDB_API_KEY = ""
+    settings.TMDB_READ_TOKEN = ""
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

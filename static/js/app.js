@@ -1,4 +1,81 @@
 // Small progressive enhancements; every page works without this file.
 (function () {
   "use strict";
+
+  var lastTrigger = null;
+  var wantSearch = false;
+
+  function inField(target) {
+    if (!target) return false;
+    var tag = target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+  }
+
+  function focusSearch() {
+    var search = document.querySelector("[data-search-input]");
+    if (!search) return false;
+    search.focus();
+    search.select();
+    return true;
+  }
+
+  // Review shortcuts: 1–5 add with that rating, s skip, n not this movie, / search, u undo.
+  document.addEventListener("keydown", function (event) {
+    var card = document.querySelector("[data-review-card]");
+    if (!card || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (inField(event.target)) {
+      if (event.key === "Escape") event.target.blur();
+      return;
+    }
+    if (event.key === "/") {
+      event.preventDefault();
+      if (!focusSearch()) {
+        var open = card.querySelector('[data-key="n"]');
+        if (open) {
+          wantSearch = true;
+          open.click();
+        }
+      }
+      return;
+    }
+    var control = card.querySelector('[data-key="' + event.key.toLowerCase() + '"]');
+    if (control) {
+      event.preventDefault();
+      control.click();
+    }
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    lastTrigger = event.detail.elt;
+  });
+
+  // After a swap, put focus where a keyboard or screen-reader user expects it.
+  document.addEventListener("htmx:afterSettle", function () {
+    var trigger = lastTrigger;
+    lastTrigger = null;
+    if (!trigger || !trigger.closest) return;
+    if (trigger.closest(".search-form")) return; // typing a search: focus stays in the box
+    if (trigger.matches('[data-key="n"]')) {
+      if (wantSearch) {
+        wantSearch = false;
+        focusSearch();
+        return;
+      }
+      var first = document.querySelector("#choices .choice button");
+      if (first) first.focus();
+      else focusSearch();
+      return;
+    }
+    if (document.querySelector("[data-review-card]")) {
+      var title = document.getElementById("card-title");
+      if (title) title.focus();
+    }
+  });
+
+  // The upload form: default the time zone to the browser's own.
+  var zone = document.getElementById("id_time_zone");
+  if (zone && window.Intl) {
+    var mine = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (mine && zone.querySelector('option[value="' + mine + '"]')) zone.value = mine;
+  }
 })();

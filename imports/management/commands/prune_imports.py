@@ -1,0 +1,12 @@
+from django.core.management.base import BaseCommand
+
+from imports import lookup, services
+
+
+class Command(BaseCommand):
+    help = "Delete expired import sessions (rankings they added stay) and old TMDB look-ups."
+
+    def handle(self, *args, **options):
+        sessions = services.sessions_prune()
+        lookups = lookup.lookups_prune()
+        self.stdout.write(f"Deleted {sessions} expired import(s) and {lookups} old look-up(s).")

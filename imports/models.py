@@ -1,0 +1,216 @@
+import uuid
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def _default_expiry():
+    return timezone.now() + timedelta(days=settings.IMPORT_SESSION_DAYS)
+
+
+class ImportSession(models.Model):
+    """One uploaded history file, from parsing to the end of review."""
+
+    class Status(models.TextChoices):
+        MATCHING = "matching", "Finding movies"
+        READY = "ready", "Ready to review"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        FAILED = "failed", "Failed"
+
+    class Problem(models.TextChoices):
+        NONE = "", "None"
+        AUTH = "auth", "TMDB refused our credentials"
+        RATE_LIMITED = "rate_limited", "TMDB is limiting requests"
+        UNAVAILABLE = "unavailable", "TMDB is unreachable"
+        ERROR = "error", "Matching stopped on an unexpected error"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_sessions"
+    )
+    layout = models.CharField(max_length=40)
+    layout_label = models.CharField(max_length=120)
+    locale = models.CharField(max_length=10, blank=True)
+    source_name = models.CharField(max_length=255, blank=True)
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.MATCHING)
+
+    # What reading the file found.
+    rows_read = models.PositiveIntegerField(default=0)
+    movies_found = models.PositiveIntegerField(default=0)
+    episodes = models.PositiveIntegerField(default=0)
+    trailers = models.PositiveIntegerField(default=0)
+    other_left_out = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    brief_plays = models.PositiveIntegerField(default=0)
+    unreadable = models.PositiveIntegerField(default=0)
+    unreadable_lines = models.JSONField(default=list, blank=True)
+    truncated_at_hash = models.BooleanField(default=False)
+
+    # Matching progress.
+    matched_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    already_ranked = models.PositiveIntegerField(default=0)
+    problem = models.CharField(max_length=20, choices=Problem.choices, blank=True)
+    problem_detail = models.CharField(max_length=300, blank=True)
+    used_offline_catalog = models.BooleanField(default=False)
+    # The matching run that owns this session now, and when it last showed signs of life.
+    runner = models.CharField(max_length=32, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    match_started_at = models.DateTimeField(null=True, blank=True)
+    match_finished_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    expires_at = models.DateTimeField(default=_default_expiry)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # The same file twice offers the first session instead of a duplicate.
+            models.UniqueConstraint(
+                fields=["owner", "file_sha256"],
+                condition=~Q(status="cancelled"),
+                name="import_session_one_per_file",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="import_session_owner"),
+            models.Index(fields=["status", "heartbeat_at"], name="import_session_heartbeat"),
+            models.Index(fields=["expires_at"], name="import_session_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.owner}, {self.created_at:%Y-%m-%d})"
+
+    @property
+    def is_matching(self) -> bool:
+        return self.status == self.Status.MATCHING
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in {self.Status.MATCHING, self.Status.READY}
+
+    @property
+    def left_out(self) -> int:
+        return self.episodes + self.trailers + self.other_left_out
+
+    @property
+    def looked_up(self) -> int:
+        return self.matched_count + self.failed_count
+
+    @property
+    def match_percent(self) -> int:
+        if not self.movies_found:
+            return 100
+        return min(100, round(100 * self.looked_up / self.movies_found))
+
+
+class ImportItem(models.Model):
+    """One movie from the history, folded over all the times it was watched."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "To review"
+        ADDED = "added", "Added"
+        SKIPPED = "skipped", "Skipped"
+        ALREADY_RANKED = "already_ranked", "Already ranked"
+        UNMATCHED = "unmatched", "Not found"
+
+    class Lookup(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    session = models.ForeignKey(ImportSession, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    title = models.CharField(max_length=500, help_text="As Amazon wrote it.")
+    search_title = models.CharField(max_length=500)
+    year_hint = models.PositiveSmallIntegerField(null=True, blank=True)
+    watched_on = models.JSONField(default=list, blank=True)
+    first_watched_on = models.DateField(null=True, blank=True)
+    last_watched_on = models.DateField(null=True, blank=True)
+    watch_count = models.PositiveIntegerField(default=1)
+    amazon_title_id = models.CharField(max_length=120, blank=True)
+    amazon_path = models.CharField(max_length=500, blank=True)
+    amazon_image_url = models.URLField(max_length=500, blank=True)
+    source_line = models.PositiveIntegerField(null=True, blank=True)
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    lookup = models.CharField(max_length=10, choices=Lookup.choices, default=Lookup.WAITING)
+    lookup_error = models.CharField(max_length=300, blank=True)
+    match_tmdb_id = models.PositiveIntegerField(null=True, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    # The best match first, then up to four alternatives, as TMDB described them.
+    candidates = models.JSONField(default=list, blank=True)
+
+    ranking = models.ForeignKey(
+        "movieranking.Ranking",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_items",
+    )
+    # When adding replaced a rating the person already had, what to restore on undo.
+    replaced_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    replaced_rated_at = models.DateField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["session", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "position"], name="import_item_position"),
+        ]
+        indexes = [
+            models.Index(fields=["session", "status", "position"], name="import_item_status"),
+            models.Index(fields=["session", "lookup"], name="import_item_lookup"),
+            models.Index(fields=["session", "-handled_at"], name="import_item_handled"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def best(self) -> dict | None:
+        if self.match_tmdb_id is None:
+            return None
+        return next((c for c in self.candidates if c["tmdb_id"] == self.match_tmdb_id), None)
+
+    @property
+    def alternatives(self) -> list[dict]:
+        return [c for c in self.candidates if c["tmdb_id"] != self.match_tmdb_id]
+
+    @property
+    def poster_url(self) -> str:
+        """TMDB's poster of the match, else Amazon's image, else '' (a placeholder)."""
+        best = self.best
+        if best and best.get("poster_path"):
+            return f"{settings.TMDB_IMAGE_BASE_URL}w342{best['poster_path']}"
+        return self.amazon_image_url
+
+    @property
+    def watched_dates(self) -> list[date]:
+        return [date.fromisoformat(value) for value in self.watched_on]
+
+
+class TMDBLookup(models.Model):
+    """A cached TMDB answer: the same normalized question costs one request, for everyone."""
+
+    kind = models.CharField(max_length=20)
+    key = models.CharField(max_length=400)
+    payload = models.JSONField()
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="tmdb_lookup_key"),
+        ]
+        indexes = [models.Index(fields=["fetched_at"], name="tmdb_lookup_age")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.key}"

@@ -1,0 +1,220 @@
+import pytest
+from django.urls import reverse
+
+from imports.models import ImportItem
+from movieranking.models import Ranking
+from tests.conftest import HTMX
+from tests.factories import make_item, make_movie, make_ranking, make_session
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def session(owner):
+    session = make_session(owner)
+    make_item(session, title="Heat", tmdb_id=949)
+    make_item(session, title="Alien", tmdb_id=348)
+    make_item(session, title="Brazil", tmdb_id=68)
+    return session
+
+
+def url(name, session, *args):
+    return reverse(f"imports:{name}", args=[session.pk, *args])
+
+
+def test_review_page_shows_the_first_card(owner_client, session):
+    html = owner_client.get(url("review", session)).content.decode()
+    assert "<html" in html
+    assert "Heat" in html and "1 of 3" in html
+    assert "exact title" in html
+
+
+def test_review_card_alone_for_htmx(owner_client, session):
+    html = owner_client.get(url("review", session), **HTMX).content.decode()
+    assert "<html" not in html
+    assert 'id="review-card"' in html
+
+
+def test_add_with_htmx_returns_the_next_card(owner_client, owner, session):
+    response = owner_client.post(url("add", session, 1), {"rating": "4"}, **HTMX)
+    html = response.content.decode()
+    assert "<html" not in html
+    assert "Alien" in html and "2 of 3" in html
+    assert "Added Heat with ★★★★." in html
+    assert Ranking.objects.get(user=owner).movie.title == "Heat"
+    assert response["Vary"] and "HX-Request" in response["Vary"]
+
+
+def test_add_without_javascript_redirects_to_the_next_card(owner_client, owner, session):
+    response = owner_client.post(url("add", session, 1), {"rating": "5"}, follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == url("review", session)
+    assert "Added Heat with ★★★★★." in html and "Alien" in html
+    assert Ranking.objects.get(user=owner).rating == 5
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_add_with_a_bad_rating_explains_and_adds_nothing(owner_client, session, headers):
+    response = owner_client.post(url("add", session, 1), {"rating": "9"}, follow=True, **headers)
+    assert "Choose a rating from 1 to 5 stars." in response.content.decode()
+    assert not Ranking.objects.exists()
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_double_submit_creates_one_ranking(owner_client, owner, session, headers):
+    owner_client.post(url("add", session, 1), {"rating": "4"}, **headers)
+    response = owner_client.post(url("add", session, 1), {"rating": "2"}, follow=True, **headers)
+    assert response.status_code == 200
+    assert "already added" in response.content.decode()
+    assert Ranking.objects.filter(user=owner).count() == 1
+    assert Ranking.objects.get(user=owner).rating == 4
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_skip(owner_client, session, headers):
+    response = owner_client.post(url("skip", session, 1), follow=True, **headers)
+    assert "Skipped Heat." in response.content.decode()
+    assert session.items.get(position=1).status == ImportItem.Status.SKIPPED
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_undo_brings_the_film_back(owner_client, owner, session, headers):
+    owner_client.post(url("add", session, 1), {"rating": "3"})
+    response = owner_client.post(url("undo", session), follow=True, **headers)
+    html = response.content.decode()
+    assert "Undid Heat" in html
+    assert not Ranking.objects.filter(user=owner).exists()
+    assert session.items.get(position=1).status == ImportItem.Status.PENDING
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_not_this_movie_shows_the_alternatives(owner_client, session, headers):
+    response = owner_client.get(url("alternatives", session, 1), **headers)
+    html = response.content.decode()
+    assert "Heat Returns" in html
+    assert ('id="choices"' in html) and (("<html" in html) == (not headers))
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_choose_an_alternative_then_add_it(owner_client, owner, session, headers):
+    alternative = session.items.get(position=1).candidates[1]["tmdb_id"]
+    owner_client.post(url("choose", session, 1), {"tmdb_id": alternative}, **headers)
+    owner_client.post(url("add", session, 1), {"rating": "2"}, **headers)
+    assert Ranking.objects.get(user=owner).movie.title == "Heat Returns"
+
+
+def test_already_ranked_film_offers_keep_or_replace(owner_client, owner, session):
+    make_ranking(owner, make_movie("Heat", tmdb_id=949), rating=2)
+    html = owner_client.get(url("review", session)).content.decode()
+    assert "You already rated Heat" in html and "Keep my rating" in html
+    owner_client.post(url("add", session, 1), {"rating": "5", "replace": "on"}, **HTMX)
+    assert Ranking.objects.get(user=owner, movie__tmdb_id=949).rating == 5
+
+
+def test_keep_existing_rating(owner_client, owner, session):
+    make_ranking(owner, make_movie("Heat", tmdb_id=949), rating=2)
+    owner_client.post(url("keep", session, 1), **HTMX)
+    assert session.items.get(position=1).status == ImportItem.Status.ALREADY_RANKED
+    assert Ranking.objects.get(user=owner, movie__tmdb_id=949).rating == 2
+
+
+def test_rated_in_another_tab_meanwhile_asks_instead_of_overwriting(owner_client, owner, session):
+    html = owner_client.get(url("review", session)).content.decode()
+    assert "Keep my rating" not in html
+    make_ranking(owner, make_movie("Heat", tmdb_id=949), rating=1)
+    response = owner_client.post(url("add", session, 1), {"rating": "5"}, **HTMX)
+    assert "Keep my rating" in response.content.decode()
+    assert Ranking.objects.get(user=owner, movie__tmdb_id=949).rating == 1
+
+
+def test_item_list_filters_and_reopen(owner_client, session):
+    owner_client.post(url("skip", session, 2))
+    html = owner_client.get(url("items", session), {"show": "skipped"}).content.decode()
+    assert "Alien" in html and "Heat" not in html
+    owner_client.post(url("reopen", session, 2))
+    assert session.items.get(position=2).status == ImportItem.Status.PENDING
+
+
+def test_summary_and_csv_of_what_was_not_added(owner_client, session):
+    owner_client.post(url("add", session, 1), {"rating": "4"})
+    owner_client.post(url("skip", session, 2))
+    summary = owner_client.get(url("summary", session)).content.decode()
+    assert "1</span> added" in summary and "1</span> skipped" in summary
+    csv = owner_client.get(url("not_added_csv", session)).content.decode()
+    assert "Alien" in csv and "Brazil" in csv and "Heat," not in csv
+
+
+def test_cancel_asks_first(owner_client, session):
+    assert "Cancel this import?" in owner_client.get(url("cancel", session)).content.decode()
+    owner_client.post(url("cancel", session))
+    session.refresh_from_db()
+    assert session.status == "cancelled"
+
+
+def test_imports_page_lists_my_imports_with_resume(owner_client, session):
+    html = owner_client.get(reverse("imports:list")).content.decode()
+    assert "history.csv" in html and "Resume" in html
+
+
+@pytest.mark.parametrize("size", [10, 5000])
+def test_queries_per_add_and_skip_do_not_grow(owner, size, django_assert_num_queries, client):
+    session = make_session(owner, items=size)
+    client.force_login(owner)
+    # Warm up: the first request pays for the session and the user.
+    client.post(url("add", session, 1), {"rating": "4"}, **HTMX)
+    with django_assert_num_queries(ADD_QUERIES):
+        client.post(url("add", session, 2), {"rating": "3"}, **HTMX)
+    with django_assert_num_queries(SKIP_QUERIES):
+        client.post(url("skip", session, 3), **HTMX)
+
+
+# Fixed per request whatever the session's size (asserted for 10 and 5,000 items above).
+ADD_QUERIES = 27
+SKIP_QUERIES = 12
+
+
+SESSION_URLS = [
+    ("get", "session", ()),
+    ("get", "progress", ()),
+    ("post", "retry", ()),
+    ("get", "review", ()),
+    ("post", "undo", ()),
+    ("get", "items", ()),
+    ("get", "item", (1,)),
+    ("post", "add", (1,)),
+    ("post", "skip", (1,)),
+    ("post", "keep", (1,)),
+    ("post", "reopen", (1,)),
+    ("post", "choose", (1,)),
+    ("get", "alternatives", (1,)),
+    ("get", "search", (1,)),
+    ("get", "summary", ()),
+    ("post", "finish", ()),
+    ("get", "cancel", ()),
+    ("post", "cancel", ()),
+    ("get", "not_added_csv", ()),
+]
+
+
+@pytest.mark.parametrize(("method", "name", "args"), SESSION_URLS)
+def test_every_session_url_is_404_for_a_stranger(stranger_client, session, method, name, args):
+    response = getattr(stranger_client, method)(url(name, session, *args), {"rating": "4"})
+    assert response.status_code == 404
+    assert not Ranking.objects.exists()
+    assert session.items.filter(status=ImportItem.Status.PENDING).count() == 3
+
+
+@pytest.mark.parametrize(("method", "name", "args"), SESSION_URLS)
+def test_every_session_url_needs_sign_in(client, session, method, name, args):
+    response = getattr(client, method)(url(name, session, *args))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_expired_session_is_404(owner_client, owner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    session = make_session(owner, expires_at=timezone.now() - timedelta(minutes=1))
+    assert owner_client.get(url("review", session)).status_code == 404
