@@ -200,6 +200,8 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+# API callers get CSRF refusals as JSON; pages keep Django's own.
+CSRF_FAILURE_VIEW = "imports.api.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

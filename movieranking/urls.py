@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import health, views
 
 rankings_patterns = [
     path("", views.ranking_list, name="list"),
@@ -29,8 +29,10 @@ accounts_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("rankings/", include((rankings_patterns, "rankings"))),
     path("accounts/", include(accounts_patterns)),
     path("imports/", include("imports.urls")),
+    path("api/v1/import/amazon-prime/", include("imports.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,305 @@
+"""The JSON API under /api/v1/import/amazon-prime/: the original system's interface.
+
+Thin views over the same selectors and services as the review wizard. Signed-in users only,
+through the site's session cookie; unsafe methods need the CSRF token like any form post.
+Every answer, errors included, is JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views import csrf
+
+from . import selectors, services
+from .forms import UploadForm
+from .models import ImportItem, ImportSession
+
+NAMESPACE = "imports_api"
+
+
+# --- Plumbing -------------------------------------------------------------------------------
+
+
+class _BadRequest(Exception):
+    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+def _error(detail: str, status: int, **extra) -> JsonResponse:
+    return JsonResponse({"detail": detail, **extra}, status=status)
+
+
+def api_view(*methods: str):
+    """JSON in and out: 401 for anonymous callers (never the login page), 405 for other
+    methods, and 404 as JSON for anything missing or not theirs."""
+
+    def decorator(view):
+        @login_not_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return _error("Sign in first.", 401)
+            if request.method not in methods:
+                response = _error(f"Method {request.method} is not allowed here.", 405)
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                return view(request, *args, **kwargs)
+            except Http404:
+                return _error("Not found.", 404)
+            except _BadRequest as error:
+                extra = {"errors": error.errors} if error.errors else {}
+                return _error(error.detail, 400, **extra)
+
+        return wrapper
+
+    return decorator
+
+
+def _json_body(request: HttpRequest) -> dict:
+    if not request.body:
+        return {}
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise _BadRequest(f"Malformed JSON: {error}.") from None
+    if not isinstance(data, dict):
+        raise _BadRequest("The body must be a JSON object.")
+    return data
+
+
+def _invalid(field: str, message: str) -> _BadRequest:
+    return _BadRequest("Invalid data.", {field: [message]})
+
+
+# --- Shapes ---------------------------------------------------------------------------------
+
+
+def _poster_url(poster_path: str | None) -> str | None:
+    return f"{settings.TMDB_IMAGE_BASE_URL}w342{poster_path}" if poster_path else None
+
+
+def _film(candidate: dict) -> dict:
+    return {
+        "tmdb_id": candidate["tmdb_id"],
+        "title": candidate["title"],
+        "year": candidate.get("year"),
+        "poster_url": _poster_url(candidate.get("poster_path")),
+        "overview": candidate.get("overview") or "",
+    }
+
+
+def _movie(item: ImportItem) -> dict:
+    best = item.best
+    return {
+        "index": item.position,
+        "parsed": {
+            "title": item.title,
+            "watch_date": item.last_watched_on.isoformat() if item.last_watched_on else None,
+            "prime_image_url": item.amazon_image_url or None,
+        },
+        "tmdb_match": _film(best) if best else None,
+        "confidence": item.confidence,
+        "reason": item.lookup_error or item.reason,
+        "alternatives": [_film(c) for c in item.alternatives],
+        "status": item.status,
+        "lookup": item.lookup,
+    }
+
+
+def _movies(session: ImportSession) -> list[dict]:
+    return [_movie(item) for item in session.items.order_by("position")]
+
+
+def _ranking(ranking) -> dict:
+    movie = ranking.movie
+    return {
+        "id": ranking.pk,
+        "movie": {
+            "tmdb_id": movie.tmdb_id,
+            "title": movie.title,
+            "year": movie.year,
+            "poster_url": movie.poster_url() or None,
+        },
+        "rating": ranking.rating,
+        "rated_at": ranking.rated_at.isoformat(),
+    }
+
+
+# --- Endpoints ------------------------------------------------------------------------------
+
+
+@api_view("POST")
+def upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = {field: list(messages) for field, messages in form.errors.items()}
+        first = next(iter(errors.values()))[0]
+        if "file" in errors and not request.FILES:
+            first = "Send the history as a multipart form field named 'file'."
+        raise _BadRequest(first, errors)
+    upload = form.cleaned_data["file"]
+    try:
+        result = services.session_create_from_upload(
+            owner=request.user,
+            file_name=upload.name,
+            data=upload.read(),
+            tz=form.cleaned_data["time_zone"],
+        )
+    except services.ImportRejected as error:
+        raise _BadRequest(str(error)) from None
+    session = result.session
+    # Matching may already have run (or begun) since the session was stored.
+    session.refresh_from_db()
+    counts = services.session_counts(session)
+    body = {
+        "session_id": str(session.pk),
+        "total_entries": session.rows_read,
+        "movies_found": session.movies_found,
+        "tv_shows_filtered": session.episodes,
+        "already_ranked": counts["already_ranked"],
+        "ready_for_review": counts["pending"],
+        "movies": _movies(session),
+    }
+    return JsonResponse(body, status=201 if result.created else 200)
+
+
+@api_view("GET", "DELETE")
+def session(request: HttpRequest, session_id) -> HttpResponse:
+    session = selectors.session_for(request.user, session_id)
+    if request.method == "DELETE":
+        services.session_cancel(session=session)
+        return HttpResponse(status=204)
+    counts = services.session_counts(session)
+    current = selectors.current_item(session)
+    return JsonResponse(
+        {
+            "session_id": str(session.pk),
+            "status": session.status,
+            "progress": session.match_percent,
+            "current_index": current.position if current else None,
+            "total_movies": counts["total"],
+            "added_count": counts["added"],
+            "skipped_count": counts["skipped"],
+            "remaining_count": counts["pending"] + counts["unmatched"],
+            "movies": _movies(session),
+        }
+    )
+
+
+def _rating(data: dict) -> int:
+    rating = data.get("rating")
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise _invalid("rating", "Give a whole number from 1 to 5.")
+    return rating
+
+
+def _rated_at(data: dict) -> date | None:
+    value = data.get("rated_at")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
+    raise _invalid("rated_at", "Give an ISO 8601 date or date and time, e.g. 2024-02-10.")
+
+
+@api_view("POST")
+def item_add(request: HttpRequest, session_id, index: int) -> HttpResponse:
+    session = selectors.session_for(request.user, session_id)
+    item = selectors.item_for(session, index)
+    data = _json_body(request)
+    rating, rated_at = _rating(data), _rated_at(data)
+    replace = data.get("replace", False)
+    if not isinstance(replace, bool):
+        raise _invalid("replace", "Give true or false.")
+    try:
+        item = services.item_add(item=item, rating=rating, rated_at=rated_at, replace=replace)
+    except services.AlreadyRanked as conflict:
+        existing = conflict.ranking
+        return _error(
+            f"You already rated {existing.movie.title} {existing.rating}★ on "
+            f'{existing.rated_at:%Y-%m-%d}. Send "replace": true to replace that rating.',
+            400,
+            code="already_ranked",
+            ranking=_ranking(existing),
+        )
+    except services.ItemHasNoMatch:
+        return _error(
+            f"{item.title} has no TMDB match: choose one with PATCH …/match/ first.",
+            400,
+            code="no_match",
+        )
+    except services.ItemNotActionable as error:
+        return _error(str(error), 400, code="not_actionable")
+    return JsonResponse(_ranking(item.ranking), status=201)
+
+
+@api_view("POST")
+def item_skip(request: HttpRequest, session_id, index: int) -> HttpResponse:
+    session = selectors.session_for(request.user, session_id)
+    item = selectors.item_for(session, index)
+    try:
+        services.item_skip(item=item)
+    except services.ItemNotActionable as error:
+        return _error(str(error), 400, code="not_actionable")
+    return HttpResponse(status=204)
+
+
+@api_view("PATCH")
+def item_match(request: HttpRequest, session_id, index: int) -> HttpResponse:
+    session = selectors.session_for(request.user, session_id)
+    item = selectors.item_for(session, index)
+    tmdb_id = _json_body(request).get("tmdb_id")
+    if isinstance(tmdb_id, bool) or not isinstance(tmdb_id, int) or tmdb_id < 1:
+        raise _invalid("tmdb_id", "Give a TMDB movie id (a positive whole number).")
+    try:
+        candidate = None
+        if not any(c["tmdb_id"] == tmdb_id for c in item.candidates):
+            candidate = services.tmdb_candidate(tmdb_id=tmdb_id)
+        item = services.item_choose_candidate(item=item, tmdb_id=tmdb_id, candidate=candidate)
+    except services.SearchFailed as error:
+        status = 404 if error.not_found else 400
+        return _error(str(error), status, code="search_failed")
+    except services.ItemNotActionable as error:
+        return _error(str(error), 400, code="not_actionable")
+    return JsonResponse(_movie(item))
+
+
+@login_not_required
+def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """Anything else under the API prefix — including paths without their trailing slash,
+    which would otherwise be redirected (and lose a POST body) — is a JSON 404."""
+    detail = "Not found."
+    if not request.path.endswith("/"):
+        detail += " API paths end with a slash."
+    return _error(detail, 404)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: JSON for API paths, Django's own page everywhere else."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and NAMESPACE in match.namespaces:
+        return _error(
+            f"CSRF check failed ({reason}). Send the csrftoken cookie's value in an "
+            "X-CSRFToken header.",
+            403,
+        )
+    return csrf.csrf_failure(request, reason=reason)

@@ -1,0 +1,555 @@
+import json
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from imports import tmdb
+from imports.models import ImportItem, ImportSession
+from imports.tmdb import TMDBUnavailable
+from movieranking.models import Ranking
+from tests.factories import candidate, make_item, make_movie, make_ranking, make_session
+from tests.fakes import FakeTMDB
+from tests.imports.test_runner import HISTORY
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1/import/amazon-prime/"
+FILM_KEYS = {"tmdb_id", "title", "year", "poster_url", "overview"}
+MOVIE_KEYS = {
+    "index",
+    "parsed",
+    "tmdb_match",
+    "confidence",
+    "alternatives",
+    "status",
+    "reason",
+    "lookup",
+}
+SESSION_KEYS = {
+    "session_id",
+    "status",
+    "progress",
+    "current_index",
+    "total_movies",
+    "added_count",
+    "skipped_count",
+    "remaining_count",
+    "movies",
+}
+
+
+@pytest.fixture(autouse=True)
+def fake_tmdb(monkeypatch):
+    fake = FakeTMDB()
+    monkeypatch.setattr(tmdb, "build_client", lambda **kwargs: fake)
+    return fake
+
+
+@pytest.fixture
+def session(owner):
+    session = make_session(owner)
+    make_item(session, title="Heat", tmdb_id=949)
+    make_item(session, title="Alien", tmdb_id=348)
+    make_item(session, title="Qwzxv", candidates=[], status=ImportItem.Status.UNMATCHED)
+    make_item(
+        session,
+        title="Timed Out",
+        candidates=[],
+        confidence=None,
+        reason="",
+        lookup=ImportItem.Lookup.FAILED,
+        lookup_error="TMDB timed out",
+    )
+    return session
+
+
+def session_url(session) -> str:
+    return f"{API}session/{session.pk}/"
+
+
+def movie_url(session, index: int, action: str) -> str:
+    return f"{session_url(session)}movie/{index}/{action}/"
+
+
+def post_json(client, url, data, method="post", **extra):
+    if method == "get":
+        return client.get(url, **extra)
+    body = data if isinstance(data, (str, bytes)) else json.dumps(data)
+    return getattr(client, method)(url, body, content_type="application/json", **extra)
+
+
+def upload(client, data=HISTORY, name="history.csv", **fields):
+    return client.post(f"{API}upload/", {"file": SimpleUploadedFile(name, data), **fields})
+
+
+# --- URLs -----------------------------------------------------------------------------------
+
+
+def test_api_urls_live_under_the_original_prefix(session):
+    assert reverse("imports_api:upload") == f"{API}upload/"
+    assert reverse("imports_api:session", args=[session.pk]) == session_url(session)
+    assert reverse("imports_api:add", args=[session.pk, 1]) == movie_url(session, 1, "add")
+    assert reverse("imports_api:skip", args=[session.pk, 1]) == movie_url(session, 1, "skip")
+    assert reverse("imports_api:match", args=[session.pk, 1]) == movie_url(session, 1, "match")
+
+
+# --- Upload ---------------------------------------------------------------------------------
+
+
+def test_upload_creates_a_session_and_matching_follows(
+    owner_client, owner, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = upload(owner_client, time_zone="Europe/Berlin")
+    assert len(callbacks) == 1  # matching was enqueued, not run in the request
+    assert response.status_code == 201
+    body = response.json()
+    session = ImportSession.objects.get(owner=owner)
+    assert body["session_id"] == str(session.pk)
+    assert body["total_entries"] == 5 and body["movies_found"] == 5
+    assert body["tv_shows_filtered"] == 0 and body["already_ranked"] == 0
+    assert body["ready_for_review"] == 5
+    assert [m["index"] for m in body["movies"]] == [1, 2, 3, 4, 5]
+    assert all(set(m) == MOVIE_KEYS for m in body["movies"])
+    assert all(m["lookup"] == "waiting" and m["tmdb_match"] is None for m in body["movies"])
+    assert body["movies"][1]["parsed"] == {
+        "title": "Heat",
+        "watch_date": "2025-09-30",
+        "prime_image_url": None,
+    }
+
+    # The queued job ran (inline in tests): GET the session to see the matches.
+    matched = owner_client.get(session_url(session)).json()
+    assert matched["status"] == "ready" and matched["progress"] == 100
+    heat = matched["movies"][1]
+    assert heat["tmdb_match"]["tmdb_id"] == 949 and set(heat["tmdb_match"]) == FILM_KEYS
+    assert matched["movies"][4]["status"] == "unmatched"
+    assert matched["remaining_count"] == 5 and matched["current_index"] == 1
+
+
+def test_upload_counts_episodes_left_out_and_films_already_ranked(
+    owner_client, owner, django_capture_on_commit_callbacks
+):
+    make_ranking(owner, make_movie("Heat", tmdb_id=949))
+    episode = (
+        b'"2025-10-12 20:15:01.250","Series","Slow Horses - Season 4","Episode 1",'
+        b'"a","b","","",""\n'
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        body = upload(owner_client, HISTORY + episode).json()
+    assert body["tv_shows_filtered"] == 1 and body["total_entries"] == 6
+    # Uploading the same file again shows where matching got to.
+    again = upload(owner_client, HISTORY + episode)
+    assert again.status_code == 200
+    assert again.json()["already_ranked"] == 1 and again.json()["ready_for_review"] == 3
+
+
+def test_uploading_the_same_file_again_returns_the_first_session_with_200(owner_client, owner):
+    first = upload(owner_client)
+    second = upload(owner_client)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json()["session_id"] == second.json()["session_id"]
+    assert ImportSession.objects.filter(owner=owner).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("scan.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
+        ("NetflixViewingHistory.csv", b"Title,Date\nHeat,1/2/23\n", "Netflix"),
+        ("empty.csv", b"", "empty"),
+    ],
+    ids=["pdf", "netflix", "empty"],
+)
+def test_a_file_that_is_not_a_history_is_400_with_the_reason(owner_client, name, data, message):
+    response = upload(owner_client, data, name=name)
+    assert response.status_code == 400
+    assert message in response.json()["detail"]
+    assert not ImportSession.objects.exists()
+
+
+def test_upload_without_a_file_is_400(owner_client):
+    response = owner_client.post(f"{API}upload/", {})
+    assert response.status_code == 400
+    assert "multipart form field named 'file'" in response.json()["detail"]
+    assert "file" in response.json()["errors"]
+
+
+def test_too_large_a_file_is_400(owner_client, settings):
+    settings.IMPORT_MAX_UPLOAD_MB = 1
+    response = upload(owner_client, HISTORY + b"x" * (1024 * 1024 + 1))
+    assert response.status_code == 400
+    assert "the largest we accept is 1 MB" in response.json()["detail"]
+    assert not ImportSession.objects.exists()
+
+
+def test_an_unknown_time_zone_is_400(owner_client):
+    response = upload(owner_client, time_zone="Mars/Olympus")
+    assert response.status_code == 400
+    assert "time_zone" in response.json()["errors"]
+
+
+# --- Reading a session ----------------------------------------------------------------------
+
+
+def test_session_shows_progress_counts_and_every_movie(owner_client, session):
+    session.items.filter(position=1).update(
+        amazon_image_url="https://m.media-amazon.com/images/heat.jpg"
+    )
+    response = owner_client.get(session_url(session))
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == SESSION_KEYS
+    assert body["session_id"] == str(session.pk) and body["status"] == "ready"
+    assert body["progress"] == 100 and body["current_index"] == 1
+    assert (body["total_movies"], body["added_count"], body["skipped_count"]) == (4, 0, 0)
+    assert body["remaining_count"] == 4
+    heat, _, nothing, failed = body["movies"]
+    assert heat["index"] == 1 and heat["status"] == "pending"
+    assert heat["parsed"] == {
+        "title": "Heat",
+        "watch_date": "2024-02-10",
+        "prime_image_url": "https://m.media-amazon.com/images/heat.jpg",
+    }
+    assert heat["tmdb_match"]["tmdb_id"] == 949 and heat["confidence"] == 0.95
+    assert [a["tmdb_id"] for a in heat["alternatives"]] == [949 + 500_000]
+    assert set(heat["alternatives"][0]) == FILM_KEYS
+    assert nothing["tmdb_match"] is None and nothing["status"] == "unmatched"
+    assert failed["status"] == "pending" and failed["lookup"] == "failed"
+    assert failed["tmdb_match"] is None and failed["reason"] == "TMDB timed out"
+
+
+def test_session_progress_follows_matching(owner_client, owner):
+    session = make_session(owner, status=ImportSession.Status.MATCHING)
+    for position in range(1, 5):
+        make_item(session, lookup=ImportItem.Lookup.WAITING, position=position)
+    ImportSession.objects.filter(pk=session.pk).update(movies_found=4, matched_count=1)
+    body = owner_client.get(session_url(session)).json()
+    assert body["status"] == "matching" and body["progress"] == 25
+    assert body["current_index"] is None  # nothing looked up yet to review
+
+
+def test_poster_urls_come_from_tmdb_paths(owner_client, owner, settings):
+    session = make_session(owner)
+    make_item(session, candidates=[candidate(949, "Heat", 1995, poster_path="/heat.jpg")])
+    movie = owner_client.get(session_url(session)).json()["movies"][0]
+    assert movie["tmdb_match"]["poster_url"] == f"{settings.TMDB_IMAGE_BASE_URL}w342/heat.jpg"
+
+
+def test_missing_and_expired_sessions_are_404(owner_client, owner):
+    expired = make_session(owner, expires_at=timezone.now() - timedelta(minutes=1))
+    for url in (f"{API}session/{uuid.uuid4()}/", session_url(expired)):
+        response = owner_client.get(url)
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found."}
+
+
+def test_an_item_index_outside_the_session_is_404(owner_client, session):
+    response = post_json(owner_client, movie_url(session, 99, "add"), {"rating": 4})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+# --- Adding ---------------------------------------------------------------------------------
+
+
+def test_add_ranks_the_match_on_the_watch_date(owner_client, owner, session):
+    response = post_json(owner_client, movie_url(session, 1, "add"), {"rating": 4})
+    assert response.status_code == 201
+    ranking = Ranking.objects.get(user=owner)
+    assert response.json() == {
+        "id": ranking.pk,
+        "movie": {"tmdb_id": 949, "title": "Heat", "year": 2001, "poster_url": None},
+        "rating": 4,
+        "rated_at": "2024-02-10",
+    }
+    assert session.items.get(position=1).status == ImportItem.Status.ADDED
+
+
+@pytest.mark.parametrize(
+    ("rated_at", "expected"),
+    [("2023-07-01", date(2023, 7, 1)), ("2023-07-01T23:30:00+00:00", date(2023, 7, 1))],
+    ids=["date", "datetime"],
+)
+def test_add_takes_a_rating_date(owner_client, owner, session, rated_at, expected):
+    response = post_json(
+        owner_client, movie_url(session, 1, "add"), {"rating": 5, "rated_at": rated_at}
+    )
+    assert response.status_code == 201
+    assert Ranking.objects.get(user=owner).rated_at == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"rating": 0}, {"rating": 6}, {"rating": "4"}, {"rating": 4.5}, {"rating": True}],
+    ids=["missing", "zero", "six", "string", "fraction", "boolean"],
+)
+def test_a_bad_rating_is_400_with_field_errors(owner_client, session, body):
+    response = post_json(owner_client, movie_url(session, 1, "add"), body)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"rating": ["Give a whole number from 1 to 5."]}
+    assert not Ranking.objects.exists()
+
+
+def test_a_bad_rating_date_is_400(owner_client, session):
+    response = post_json(
+        owner_client, movie_url(session, 1, "add"), {"rating": 4, "rated_at": "last week"}
+    )
+    assert response.status_code == 400
+    assert "rated_at" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("body", ["{rating: 4", b"\xff\xfe", "[4]"], ids=["json", "bytes", "list"])
+def test_malformed_json_is_400(owner_client, session, body):
+    response = post_json(owner_client, movie_url(session, 1, "add"), body)
+    assert response.status_code == 400
+    assert "JSON" in response.json()["detail"]
+    assert not Ranking.objects.exists()
+
+
+def test_adding_an_item_without_a_match_is_400(owner_client, session):
+    response = post_json(owner_client, movie_url(session, 4, "add"), {"rating": 4})
+    assert response.status_code == 400
+    assert response.json()["code"] == "no_match"
+    assert "has no TMDB match" in response.json()["detail"]
+
+
+def test_adding_an_item_tmdb_did_not_find_is_400_no_match(owner_client, session):
+    response = post_json(owner_client, movie_url(session, 3, "add"), {"rating": 4})
+    assert response.status_code == 400
+    assert response.json()["code"] == "no_match"
+    assert "choose one with PATCH" in response.json()["detail"]
+
+
+def test_adding_twice_is_400_already_handled(owner_client, owner, session):
+    post_json(owner_client, movie_url(session, 1, "add"), {"rating": 4})
+    response = post_json(owner_client, movie_url(session, 1, "add"), {"rating": 2})
+    assert response.status_code == 400
+    assert response.json()["code"] == "not_actionable"
+    assert "already added" in response.json()["detail"]
+    assert Ranking.objects.get(user=owner).rating == 4
+
+
+def test_adding_a_film_already_ranked_is_400_unless_replacing(owner_client, owner, session):
+    make_ranking(owner, make_movie("Heat", tmdb_id=949), rating=2, rated_at=date(2020, 1, 1))
+    refused = post_json(owner_client, movie_url(session, 1, "add"), {"rating": 5})
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "already_ranked"
+    assert refused.json()["ranking"]["rating"] == 2
+    assert Ranking.objects.get(user=owner).rating == 2
+    replaced = post_json(owner_client, movie_url(session, 1, "add"), {"rating": 5, "replace": True})
+    assert replaced.status_code == 201
+    assert Ranking.objects.get(user=owner).rating == 5
+
+
+# --- Skipping, choosing another match, cancelling -------------------------------------------
+
+
+def test_skip_is_204_and_moves_on(owner_client, session):
+    response = owner_client.post(movie_url(session, 1, "skip"))
+    assert response.status_code == 204 and response.content == b""
+    assert session.items.get(position=1).status == ImportItem.Status.SKIPPED
+    body = owner_client.get(session_url(session)).json()
+    assert body["current_index"] == 2 and body["skipped_count"] == 1
+
+
+def test_skipping_twice_is_400(owner_client, session):
+    owner_client.post(movie_url(session, 1, "skip"))
+    response = owner_client.post(movie_url(session, 1, "skip"))
+    assert response.status_code == 400
+    assert "already skipped" in response.json()["detail"]
+
+
+def test_match_picks_one_of_the_alternatives(owner_client, session, fake_tmdb):
+    response = post_json(
+        owner_client, movie_url(session, 1, "match"), {"tmdb_id": 949 + 500_000}, method="patch"
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["index"] == 1 and body["tmdb_match"]["title"] == "Heat Returns"
+    assert body["confidence"] == 1.0 and body["status"] == "pending"
+    assert [a["tmdb_id"] for a in body["alternatives"]] == [949]
+    assert fake_tmdb.request_count == 0
+    assert session.items.get(position=1).match_tmdb_id == 949 + 500_000
+
+
+def test_match_takes_any_tmdb_film(owner_client, session):
+    response = post_json(
+        owner_client, movie_url(session, 3, "match"), {"tmdb_id": 603}, method="patch"
+    )
+    assert response.status_code == 200
+    assert response.json()["tmdb_match"]["title"] == "The Matrix"
+    assert response.json()["status"] == "pending"
+    # ...and the item can be added now.
+    added = post_json(owner_client, movie_url(session, 3, "add"), {"rating": 3})
+    assert added.status_code == 201 and added.json()["movie"]["tmdb_id"] == 603
+
+
+def test_match_with_an_id_tmdb_does_not_know_is_404(owner_client, session):
+    response = post_json(
+        owner_client, movie_url(session, 1, "match"), {"tmdb_id": 999_999_999}, method="patch"
+    )
+    assert response.status_code == 404
+    assert response.json()["detail"] == "TMDB has no film with that id."
+    assert session.items.get(position=1).match_tmdb_id == 949
+
+
+def test_match_while_tmdb_is_down_is_400_with_the_reason(owner_client, session, monkeypatch):
+    down = FakeTMDB(fail_with=TMDBUnavailable("timed out"))
+    monkeypatch.setattr(tmdb, "build_client", lambda **kwargs: down)
+    response = post_json(
+        owner_client, movie_url(session, 1, "match"), {"tmdb_id": 603}, method="patch"
+    )
+    assert response.status_code == 400
+    assert "not answering" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"tmdb_id": "603"}, {"tmdb_id": -1}], ids=["none", "str", "neg"]
+)
+def test_match_needs_a_tmdb_id(owner_client, session, body):
+    response = post_json(owner_client, movie_url(session, 1, "match"), body, method="patch")
+    assert response.status_code == 400
+    assert "tmdb_id" in response.json()["errors"]
+
+
+def test_delete_cancels_the_session(owner_client, owner, session):
+    post_json(owner_client, movie_url(session, 1, "add"), {"rating": 4})
+    response = owner_client.delete(session_url(session))
+    assert response.status_code == 204
+    session.refresh_from_db()
+    assert session.status == ImportSession.Status.CANCELLED
+    assert Ranking.objects.filter(user=owner).count() == 1  # what was added stays
+    refused = post_json(owner_client, movie_url(session, 2, "add"), {"rating": 4})
+    assert refused.status_code == 400
+    assert "cancelled" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("get", "upload/", "POST"),
+        ("put", "session/{id}/", "GET, DELETE"),
+        ("get", "session/{id}/movie/1/add/", "POST"),
+        ("delete", "session/{id}/movie/1/skip/", "POST"),
+        ("post", "session/{id}/movie/1/match/", "PATCH"),
+    ],
+)
+def test_other_methods_are_405_json(owner_client, session, method, path, allowed):
+    response = getattr(owner_client, method)(API + path.format(id=session.pk))
+    assert response.status_code == 405
+    assert response["Allow"] == allowed
+    assert "not allowed" in response.json()["detail"]
+
+
+# --- Who may call it ------------------------------------------------------------------------
+
+
+def every_session_request(session):
+    return [
+        ("get", session_url(session), None),
+        ("post", movie_url(session, 1, "add"), {"rating": 4}),
+        ("post", movie_url(session, 1, "skip"), None),
+        ("patch", movie_url(session, 1, "match"), {"tmdb_id": 949 + 500_000}),
+        ("delete", session_url(session), None),
+    ]
+
+
+def test_someone_elses_session_is_404_at_every_url(stranger_client, owner, session):
+    for method, url, data in every_session_request(session):
+        response = post_json(stranger_client, url, data or {}, method=method)
+        assert response.status_code == 404, (method, url)
+        assert response.json() == {"detail": "Not found."}
+    session.refresh_from_db()
+    assert session.status == ImportSession.Status.READY
+    assert not session.items.exclude(status=ImportItem.Status.PENDING).exclude(position=3).exists()
+    assert session.items.get(position=1).match_tmdb_id == 949
+    assert not Ranking.objects.exists()
+
+
+def test_anonymous_callers_get_401_json_not_the_login_page(client, session):
+    requests = [*every_session_request(session), ("post", f"{API}upload/", None)]
+    for method, url, data in requests:
+        response = post_json(client, url, data or {}, method=method)
+        assert response.status_code == 401, (method, url)
+        assert response.json() == {"detail": "Sign in first."}
+    assert not Ranking.objects.exists()
+    session.refresh_from_db()
+    assert session.status == ImportSession.Status.READY
+
+
+@pytest.fixture
+def csrf_client(owner):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    client.get(reverse("imports:upload"))  # any page with a form sets the CSRF cookie
+    return client
+
+
+def test_unsafe_methods_need_the_csrf_token(csrf_client, session):
+    token = csrf_client.cookies["csrftoken"].value
+    skip = movie_url(session, 1, "skip")
+    assert csrf_client.post(skip).status_code == 403
+    assert (
+        post_json(
+            csrf_client, movie_url(session, 2, "match"), {"tmdb_id": 1}, method="patch"
+        ).status_code
+        == 403
+    )
+    assert csrf_client.delete(session_url(session)).status_code == 403
+    assert session.items.get(position=1).status == ImportItem.Status.PENDING
+
+    assert csrf_client.post(skip, HTTP_X_CSRFTOKEN=token).status_code == 204
+    assert session.items.get(position=1).status == ImportItem.Status.SKIPPED
+    added = post_json(
+        csrf_client, movie_url(session, 2, "add"), {"rating": 4}, HTTP_X_CSRFTOKEN=token
+    )
+    assert added.status_code == 201
+    assert csrf_client.delete(session_url(session), HTTP_X_CSRFTOKEN=token).status_code == 204
+    assert csrf_client.get(session_url(session)).status_code == 200  # reading needs no token
+
+
+def test_upload_with_the_csrf_token(csrf_client, owner):
+    token = csrf_client.cookies["csrftoken"].value
+    assert upload(csrf_client).status_code == 403
+    assert upload(csrf_client, csrfmiddlewaretoken=token).status_code == 201
+
+
+def test_csrf_failures_can_answer_in_json(csrf_client, session, settings):
+    settings.CSRF_FAILURE_VIEW = "imports.api.csrf_failure"
+    response = csrf_client.post(movie_url(session, 1, "skip"))
+    assert response.status_code == 403
+    assert "X-CSRFToken" in response.json()["detail"]
+    # ...while the site's own pages keep Django's page.
+    page = csrf_client.post(reverse("imports:upload"))
+    assert page.status_code == 403 and page["Content-Type"].startswith("text/html")
+
+
+# --- Paths ----------------------------------------------------------------------------------
+
+
+def test_paths_without_the_trailing_slash_are_not_the_api(owner_client, session):
+    get = owner_client.get(session_url(session).rstrip("/"))
+    assert get.status_code == 404
+    assert get.json() == {"detail": "Not found. API paths end with a slash."}
+    post = post_json(owner_client, movie_url(session, 1, "add").rstrip("/"), {"rating": 4})
+    assert post.status_code == 404  # not a redirect that would drop the body
+    assert not Ranking.objects.exists()
+
+
+def test_unknown_api_paths_are_json_404(owner_client, client):
+    for c in (owner_client, client):
+        response = c.get(f"{API}sessions/")
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found."}
+
+
+def test_a_user_with_two_sessions_reaches_each(owner, owner_client):
+    first, second = make_session(owner, items=1), make_session(owner, items=2)
+    assert owner_client.get(session_url(first)).json()["total_movies"] == 1
+    assert owner_client.get(session_url(second)).json()["total_movies"] == 2
