@@ -2,7 +2,6 @@
 (function () {
   "use strict";
 
-  var lastTrigger = null;
   var wantSearch = false;
 
   function inField(target) {
@@ -19,6 +18,14 @@
     return true;
   }
 
+  // A key can arrive while htmx is still settling a new card, before it has wired up the
+  // card's links and forms; wiring twice is harmless, and a click must not navigate away.
+  function press(control) {
+    var wired = control.closest("form") || control;
+    if (window.htmx) window.htmx.process(wired);
+    control.click();
+  }
+
   // Review shortcuts: 1–5 add with that rating, s skip, n not this movie, / search, u undo.
   document.addEventListener("keydown", function (event) {
     var card = document.querySelector("[data-review-card]");
@@ -33,7 +40,7 @@
         var open = card.querySelector('[data-key="n"]');
         if (open) {
           wantSearch = true;
-          open.click();
+          press(open);
         }
       }
       return;
@@ -41,18 +48,17 @@
     var control = card.querySelector('[data-key="' + event.key.toLowerCase() + '"]');
     if (control) {
       event.preventDefault();
-      control.click();
+      press(control);
     }
   });
 
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    lastTrigger = event.detail.elt;
-  });
-
-  // After a swap, put focus where a keyboard or screen-reader user expects it.
-  document.addEventListener("htmx:afterSettle", function () {
-    var trigger = lastTrigger;
-    lastTrigger = null;
+  // After a swap, put focus where a keyboard or screen-reader user expects it. Only once the
+  // card (or the choices) has settled: htmx has then wired up its new links and forms.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var settled = event.detail.elt;
+    if (!settled || (settled.id !== "review-card" && settled.id !== "choices")) return;
+    var request = event.detail.requestConfig;
+    var trigger = request && request.elt;
     if (!trigger || !trigger.closest) return;
     if (trigger.closest(".search-form")) return; // typing a search: focus stays in the box
     if (trigger.matches('[data-key="n"]')) {
