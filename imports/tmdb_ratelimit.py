@@ -5,7 +5,8 @@ on several machines all call it, so the count must live somewhere they all see: 
 PostgreSQL database when there is one, otherwise a file-locked SQLite file next to the
 SQLite database (every process on the one machine). Memory is the last resort only.
 
-No HTTP here: `imports.tmdb` wraps whichever bucket this module builds.
+No HTTP here: `imports.tmdb` puts the bucket built here, behind `FreshClockLimiter`, in
+front of its requests session.
 """
 
 from __future__ import annotations
@@ -58,10 +59,10 @@ class FreshClockLimiter(Limiter):
     """A Limiter whose blocking wait takes a fresh timestamp on every attempt.
 
     pyrate-limiter 4.5's own blocking wait re-puts the item stamped with its first attempt's
-    time plus the planned sleep. A thread that wakes late is then recorded as having gone
-    earlier than it did, and the in-memory bucket's sorted list even goes out of order; with
-    a dozen threads we measured 44 requests in a second against a limit of 40. Here every
-    attempt is a zero-timeout acquire (stamped now), with a short sleep between attempts.
+    time plus the planned sleep, so a thread that wakes late is recorded as having gone
+    earlier than it did (and the in-memory bucket's time-sorted list can go out of order).
+    It also reads a computed wait of -1 as "can never fit" and gives up. Here every attempt
+    is a zero-timeout acquire stamped now, with a short jittered sleep between attempts.
     (Zero timeout rather than blocking=False: with a file-locked SQLite bucket the latter
     calls FileLock.acquire(False), which filelock 4 rejects.)
     """
