@@ -6,6 +6,7 @@ and renders a page, a partial (for htmx) or a redirect (without JavaScript).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -53,7 +54,8 @@ def upload(request: HttpRequest) -> HttpResponse:
                 )
             return redirect("imports:session", result.session.pk)
     status = 400 if form.errors else 200
-    return render(request, "imports/upload.html", {"form": form}, status=status)
+    context = {"form": form, "max_mb": settings.IMPORT_MAX_UPLOAD_MB}
+    return render(request, "imports/upload.html", context, status=status)
 
 
 @require_GET

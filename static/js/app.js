@@ -78,6 +78,24 @@
     }
   });
 
+  // A poster that fails to load (Amazon's image gone, offline) becomes the placeholder,
+  // whether it failed before this script ran or fails later (after a swap).
+  function fallBack(image) {
+    if (image.dataset.fallback && image.src !== image.dataset.fallback) {
+      image.src = image.dataset.fallback;
+    }
+  }
+  document.addEventListener(
+    "error",
+    function (event) {
+      if (event.target.tagName === "IMG") fallBack(event.target);
+    },
+    true
+  );
+  document.querySelectorAll("img[data-fallback]").forEach(function (image) {
+    if (image.complete && image.naturalWidth === 0) fallBack(image);
+  });
+
   // The upload form: default the time zone to the browser's own.
   var zone = document.getElementById("id_time_zone");
   if (zone && window.Intl) {
