@@ -597,8 +597,14 @@ def test_build_client_uses_a_temp_file_for_an_in_memory_sqlite_database(tmp_path
         assert (tmp_path / "movieranking-tmdb-rate-limit.sqlite3").exists()
 
 
+# The suite's PostgreSQL run (DATABASE_URL=postgres://…) or an explicit TEST_POSTGRES_URL.
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL") or (
+    os.environ.get("DATABASE_URL", "")
+    if os.environ.get("DATABASE_URL", "").startswith("postgres")
+    else ""
+)
 needs_postgres = pytest.mark.skipif(
-    not os.environ.get("TEST_POSTGRES_URL"), reason="TEST_POSTGRES_URL not set"
+    not POSTGRES_URL, reason="needs PostgreSQL: set DATABASE_URL or TEST_POSTGRES_URL"
 )
 
 
@@ -606,7 +612,7 @@ needs_postgres = pytest.mark.skipif(
 def postgres_database():
     import dj_database_url
 
-    return dj_database_url.parse(os.environ["TEST_POSTGRES_URL"])
+    return dj_database_url.parse(POSTGRES_URL)
 
 
 @needs_postgres
