@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from imports.tmdb import (
+    GENRES,
     ImageConfig,
     MovieCandidate,
     MovieDetails,
@@ -32,28 +33,6 @@ from imports.tmdb import (
 DATA_PATH = Path(__file__).parent / "data" / "offline_catalog.json"
 PAGE_SIZE = 20  # TMDB's page size, and the most one search returns
 
-# TMDB's movie genres (`GET /genre/movie/list`, English names).
-GENRES = {
-    28: "Action",
-    12: "Adventure",
-    16: "Animation",
-    35: "Comedy",
-    80: "Crime",
-    99: "Documentary",
-    18: "Drama",
-    10751: "Family",
-    14: "Fantasy",
-    36: "History",
-    27: "Horror",
-    10402: "Music",
-    9648: "Mystery",
-    10749: "Romance",
-    878: "Science Fiction",
-    10770: "TV Movie",
-    53: "Thriller",
-    10752: "War",
-    37: "Western",
-}
 
 _APOSTROPHES = re.compile(r"['’`´]")
 _NOT_WORD = re.compile(r"[\W_]+")  # any script's letters and digits stay: 기생충, Сталкер

@@ -21,8 +21,8 @@ from movieranking.models import Movie, Ranking
 from movieranking.services import ranking_set
 
 from . import formats, history
-from .lookup import GENRE_NAMES
 from .models import ImportItem, ImportSession
+from .tmdb import GENRES
 
 logger = logging.getLogger(__name__)
 
@@ -245,7 +245,7 @@ def movie_from_candidate(candidate: dict) -> Movie:
             "popularity": candidate.get("popularity") or 0,
             "vote_average": candidate.get("vote_average") or 0,
             "vote_count": candidate.get("vote_count") or 0,
-            "genres": [GENRE_NAMES[g] for g in candidate.get("genre_ids", []) if g in GENRE_NAMES],
+            "genres": [GENRES[g] for g in candidate.get("genre_ids", []) if g in GENRES],
         },
     )
     return movie
