@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -37,8 +37,14 @@ def item_for(session: ImportSession, position: int) -> ImportItem:
 
 
 def sessions_of(user) -> QuerySet[ImportSession]:
-    return ImportSession.objects.filter(owner=user, expires_at__gt=timezone.now()).order_by(
-        "-created_at"
+    """The person's imports, newest first, each with how many films it added and has left."""
+    return (
+        ImportSession.objects.filter(owner=user, expires_at__gt=timezone.now())
+        .annotate(
+            added_count=Count("items", filter=Q(items__status=Status.ADDED)),
+            pending_count=Count("items", filter=Q(items__status=Status.PENDING)),
+        )
+        .order_by("-created_at")
     )
 
 

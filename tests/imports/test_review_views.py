@@ -151,9 +151,15 @@ def test_cancel_asks_first(owner_client, session):
     assert session.status == "cancelled"
 
 
-def test_imports_page_lists_my_imports_with_resume(owner_client, session):
-    html = owner_client.get(reverse("imports:list")).content.decode()
+def test_imports_page_lists_my_imports_with_counts_and_resume(owner_client, session, stranger):
+    make_session(stranger, file_name="someone-elses.csv")
+    owner_client.post(url("add", session, 1), {"rating": "4"})
+    response = owner_client.get(reverse("imports:list"))
+    html = response.content.decode()
     assert "history.csv" in html and "Resume" in html
+    assert "someone-elses.csv" not in html
+    [listed] = response.context["sessions"]
+    assert (listed.added_count, listed.pending_count) == (1, 2)
 
 
 @pytest.mark.parametrize("size", [10, 5000])
