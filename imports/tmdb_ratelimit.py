@@ -148,9 +148,23 @@ def postgres_bucket(conninfo: str, per_second: float, *, table: str = POSTGRES_T
         name="tmdb-rate-limit",
         kwargs={"options": "-c TimeZone=UTC"},
     )
+
+    class Bucket(PostgresBucket):
+        def leak(self, current_timestamp=None):
+            # pyrate-limiter's leak thread can be mid-pass when the client closes the
+            # pool; that pass has nothing left to do, so end it quietly.
+            if self.pool is None or self.pool.closed:
+                return 0
+            try:
+                return super().leak(current_timestamp)
+            except Exception:
+                if self.pool.closed:
+                    return 0
+                raise
+
     try:
         pool.wait(timeout=10)
-        return PostgresBucket(pool=pool, table=table, rates=rates_for(per_second))
+        return Bucket(pool=pool, table=table, rates=rates_for(per_second))
     except Exception:
         pool.close()
         raise
