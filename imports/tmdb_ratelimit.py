@@ -211,7 +211,8 @@ def shared_bucket(databases: dict[str, Any], per_second: float) -> AbstractBucke
             return postgres_bucket(postgres_conninfo(database), per_second)
         except Exception as exc:
             log.warning("TMDB rate limit cannot use PostgreSQL (%s); using a local file", exc)
-    candidates = [sqlite_bucket_path(database), Path(tempfile.gettempdir()) / TEMP_FILE_NAME]
+    temp_file = Path(tempfile.gettempdir()) / TEMP_FILE_NAME
+    candidates = [sqlite_bucket_path(database), temp_file] if "sqlite" in engine else [temp_file]
     for path in dict.fromkeys(candidates):
         try:
             return sqlite_bucket(path, per_second)
