@@ -454,6 +454,7 @@ def session_counts(session: ImportSession) -> dict[str, int]:
         skipped=Count("pk", filter=Q(status=Status.SKIPPED)),
         already_ranked=Count("pk", filter=Q(status=Status.ALREADY_RANKED)),
         unmatched=Count("pk", filter=Q(status=Status.UNMATCHED)),
+        not_looked_up=Count("pk", filter=~Q(lookup=ImportItem.Lookup.DONE)),
     )
     counts["reviewed"] = counts["total"] - counts["pending"] - counts["unmatched"]
     return counts

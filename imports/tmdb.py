@@ -15,6 +15,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import requests
+import urllib3
+from django.views.decorators.debug import sensitive_variables
 from pyrate_limiter import AbstractBucket
 from requests.adapters import HTTPAdapter
 from requests_ratelimiter import LimiterMixin
@@ -362,6 +364,8 @@ class TMDBClient:
         if not self.limiter.try_acquire(BUCKET_NAME, blocking=True, timeout=timeout):
             log.warning("TMDB retry sent without a rate-limit slot after %ss", self.max_delay)
 
+    # The query carries the v3 key: keep it off Django's debug page and error e-mails.
+    @sensitive_variables("query")
     def _get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         query = {**params, "language": self.language}
         if self._api_key:
@@ -376,7 +380,18 @@ class TMDBClient:
             else:
                 failure = TMDBUnavailable(f"TMDB did not answer in time: {_brief(exc)}")
         except requests.exceptions.RequestException as exc:
-            failure = TMDBUnavailable(f"Could not reach TMDB: {_brief(exc)}")
+            if _timed_out(exc):
+                # A read timeout that urllib3 gave up retrying arrives as a ConnectionError.
+                failure = TMDBUnavailable(
+                    f"TMDB did not answer in time (waited {self.timeout[1]:g} s for a reply)"
+                )
+            else:
+                failure = TMDBUnavailable(f"Could not reach TMDB: {_brief(exc)}")
+        except Exception as exc:
+            # Anything else from inside requests: its frames hold the URL with the key, so
+            # it must not travel up to an error page or report as it is.
+            log.warning("TMDB request failed unexpectedly: %s", _brief(exc))
+            failure = TMDBUnavailable(f"TMDB request failed unexpectedly: {type(exc).__name__}")
         if failure is not None:
             # Raised outside the except block so the requests error, whose message and
             # .request carry the URL with the key, is not chained as __context__.
@@ -407,6 +422,14 @@ class TMDBClient:
         if status >= 500:
             raise TMDBUnavailable(f"TMDB answered HTTP {status}: {message}", status_code=status)
         raise TMDBError(f"TMDB rejected {path} (HTTP {status}): {message}", status_code=status)
+
+
+def _timed_out(exc: requests.exceptions.RequestException) -> bool:
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    # urllib3 counts a refused connection (NewConnectionError) as a connect timeout.
+    return isinstance(reason, urllib3.exceptions.TimeoutError) and not isinstance(
+        reason, urllib3.exceptions.NewConnectionError
+    )
 
 
 def _brief(exc: BaseException) -> str:
