@@ -82,7 +82,13 @@ def session_create_from_upload(
     if existing:
         return UploadResult(existing, created=False)
     try:
-        parsed = formats.parse_history(data, max_rows=settings.IMPORT_MAX_ROWS)
+        parsed = formats.parse_history(
+            data,
+            max_rows=settings.IMPORT_MAX_ROWS,
+            # A history inside Amazon's ZIP may be no larger than twice what we accept
+            # uncompressed, which bounds the memory one upload can take.
+            max_unzipped_bytes=2 * limit,
+        )
     except formats.ParseError as error:
         raise ImportRejected(str(error)) from None
     summary = history.summarize(parsed, tz=tz or _user_zone())
