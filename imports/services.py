@@ -235,25 +235,35 @@ def _check_open(item: ImportItem) -> None:
 
 
 def movie_from_candidate(candidate: dict) -> Movie:
-    """The Movie row for a TMDB candidate, created or refreshed."""
+    """The Movie row for a TMDB candidate: created, or refreshed when TMDB's data changed."""
     release = candidate.get("release_date")
     release_date = date.fromisoformat(release) if release else None
-    movie, _ = Movie.objects.update_or_create(
-        tmdb_id=candidate["tmdb_id"],
-        defaults={
-            "title": candidate["title"][:500],
-            "original_title": (candidate.get("original_title") or "")[:500],
-            "original_language": (candidate.get("original_language") or "")[:20],
-            "release_date": release_date,
-            "year": release_date.year if release_date else None,
-            "poster_path": candidate.get("poster_path") or "",
-            "overview": candidate.get("overview") or "",
-            "popularity": candidate.get("popularity") or 0,
-            "vote_average": candidate.get("vote_average") or 0,
-            "vote_count": candidate.get("vote_count") or 0,
-            "genres": [GENRES[g] for g in candidate.get("genre_ids", []) if g in GENRES],
-        },
-    )
+    fields = {
+        "title": candidate["title"][:500],
+        "original_title": (candidate.get("original_title") or "")[:500],
+        "original_language": (candidate.get("original_language") or "")[:20],
+        "release_date": release_date,
+        "year": release_date.year if release_date else None,
+        "poster_path": candidate.get("poster_path") or "",
+        "overview": candidate.get("overview") or "",
+        "popularity": candidate.get("popularity") or 0,
+        "vote_average": candidate.get("vote_average") or 0,
+        "vote_count": candidate.get("vote_count") or 0,
+        "genres": [GENRES[g] for g in candidate.get("genre_ids", []) if g in GENRES],
+    }
+    movie = Movie.objects.filter(tmdb_id=candidate["tmdb_id"]).first()
+    if movie is None:
+        try:
+            with transaction.atomic():
+                return Movie.objects.create(tmdb_id=candidate["tmdb_id"], **fields)
+        except IntegrityError:
+            # Someone added the same film a moment ago.
+            movie = Movie.objects.get(tmdb_id=candidate["tmdb_id"])
+    changed = [name for name, value in fields.items() if getattr(movie, name) != value]
+    if changed:
+        for name in changed:
+            setattr(movie, name, fields[name])
+        movie.save(update_fields=[*changed, "updated_at"])
     return movie
 
 
@@ -287,6 +297,7 @@ def item_add(
         movie=movie,
         rating=rating,
         rated_at=rated_at or item.last_watched_on or timezone.localdate(),
+        current=existing,
     )
     item.ranking = ranking
     item.status = Status.ADDED

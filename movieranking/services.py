@@ -1,4 +1,9 @@
-"""Writes to a person's rankings. Views, imports and admin all go through these."""
+"""Writes to a person's rankings. Views, imports and admin all go through these.
+
+They join the caller's transaction without a savepoint of their own: the database's
+constraints (rating 1–5, one ranking per person and film) are the last word, and a
+violation rolls back the whole step it was part of.
+"""
 
 from datetime import date
 
@@ -8,27 +13,32 @@ from django.db import transaction
 from .models import Movie, Ranking
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def ranking_update(*, ranking: Ranking, rating: int, rated_at: date) -> Ranking:
     ranking.rating = rating
     ranking.rated_at = rated_at
-    ranking.full_clean(exclude=["user", "movie"])
     ranking.save(update_fields=["rating", "rated_at", "updated_at"])
     return ranking
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def ranking_delete(*, ranking: Ranking) -> None:
     ranking.delete()
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def ranking_set(
-    *, user: AbstractBaseUser, movie: Movie, rating: int, rated_at: date
+    *,
+    user: AbstractBaseUser,
+    movie: Movie,
+    rating: int,
+    rated_at: date,
+    current: Ranking | None = None,
 ) -> tuple[Ranking, bool]:
-    """Create the person's ranking of `movie`, or replace the rating they had. Returns
-    (ranking, created)."""
-    ranking, created = Ranking.objects.select_for_update().update_or_create(
-        user=user, movie=movie, defaults={"rating": rating, "rated_at": rated_at}
-    )
-    return ranking, created
+    """Create the person's ranking of `movie`, or replace the rating they had (`current`,
+    when the caller already holds it locked). Returns (ranking, created)."""
+    if current is None:
+        current = Ranking.objects.select_for_update().filter(user=user, movie=movie).first()
+    if current is not None:
+        return ranking_update(ranking=current, rating=rating, rated_at=rated_at), False
+    return Ranking.objects.create(user=user, movie=movie, rating=rating, rated_at=rated_at), True
