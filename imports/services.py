@@ -14,7 +14,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from movieranking.models import Movie, Ranking
@@ -463,16 +463,17 @@ def sessions_prune(*, now=None) -> int:
 
 
 def session_counts(session: ImportSession) -> dict[str, int]:
-    """How many items are in each review state, in one query."""
-    counts = session.items.aggregate(
-        total=Count("pk"),
-        pending=Count("pk", filter=Q(status=Status.PENDING)),
-        added=Count("pk", filter=Q(status=Status.ADDED)),
-        skipped=Count("pk", filter=Q(status=Status.SKIPPED)),
-        already_ranked=Count("pk", filter=Q(status=Status.ALREADY_RANKED)),
-        unmatched=Count("pk", filter=Q(status=Status.UNMATCHED)),
-        not_looked_up=Count("pk", filter=~Q(lookup=ImportItem.Lookup.DONE)),
+    """How many items are in each review state, from one grouped query."""
+    counts = dict.fromkeys(
+        ["total", "pending", "added", "skipped", "already_ranked", "unmatched", "not_looked_up"],
+        0,
     )
+    grouped = session.items.order_by().values_list("status", "lookup").annotate(n=Count("pk"))
+    for status, lookup, n in grouped:
+        counts["total"] += n
+        counts[status] += n
+        if lookup != ImportItem.Lookup.DONE:
+            counts["not_looked_up"] += n
     counts["reviewed"] = counts["total"] - counts["pending"] - counts["unmatched"]
     return counts
 
