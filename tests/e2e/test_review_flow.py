@@ -78,12 +78,15 @@ def test_review_with_the_mouse(page: Page, live_server, tmp_path, artifacts):
     expect(card_title(page)).to_contain_text("King Kong")
     expect(card_title(page)).to_contain_text("2005")
     page.get_by_role("link", name="Not this movie").click()
+    expect(page.locator("#choices :focus")).to_have_count(1)
     page.get_by_role("button", name="Choose King Kong (1933)").click()
     expect(card_title(page)).to_contain_text("1933")
     page.get_by_role("button", name="Add with 3 stars").click()
 
     expect(card_title(page)).to_contain_text("The Godfather")
     page.get_by_role("link", name="Not this movie").click()
+    # Once the choices have settled, focus moves into them (and htmx has wired the search).
+    expect(page.locator("#choices :focus")).to_have_count(1)
     page.get_by_label("Search TMDB").fill("Godfather Part II")
     page.locator("#search-results").get_by_role(
         "button", name="Choose The Godfather Part II (1974)"
