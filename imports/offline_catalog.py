@@ -14,12 +14,12 @@ from __future__ import annotations
 import functools
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from imports.titles import normalize as normalize_title
 from imports.tmdb import (
     GENRES,
     ImageConfig,
@@ -34,17 +34,12 @@ DATA_PATH = Path(__file__).parent / "data" / "offline_catalog.json"
 PAGE_SIZE = 20  # TMDB's page size, and the most one search returns
 
 
-_APOSTROPHES = re.compile(r"['’`´]")
-_NOT_WORD = re.compile(r"[\W_]+")  # any script's letters and digits stay: 기생충, Сталкер
 _LEADING_ARTICLE = re.compile(r"^(the|a|an) ")
 
 
 def normalize(text: str) -> str:
-    """Casefolded, accents stripped, punctuation gone: "Amélie" → "amelie", "WALL·E" → "wall e"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    plain = _APOSTROPHES.sub("", plain.replace("&", " and "))
-    return _NOT_WORD.sub(" ", plain).strip()
+    """The project's title key (`titles.normalize`), with "&" read as "and" as TMDB does."""
+    return normalize_title(text.replace("&", " and "))
 
 
 @dataclass(frozen=True, slots=True)
