@@ -215,23 +215,34 @@ def session_retry_matching(*, session: ImportSession) -> int:
 # --- Review ---------------------------------------------------------------------------------
 
 
-def _locked_item(item: ImportItem) -> ImportItem:
-    """The item row, locked until the transaction ends, with its session."""
-    return (
+def _lock_for(item: ImportItem, allowed: set[str]) -> ImportItem:
+    """The item row, locked until the transaction ends, with its session — provided the
+    import is still open and the item is in one of the `allowed` states. A double click or
+    a second tab finds the state already changed and is refused here."""
+    item = (
         ImportItem.objects.select_for_update(of=("self",))
         .select_related("session__owner")
         .get(pk=item.pk)
     )
-
-
-def _check_open(item: ImportItem) -> None:
     session = item.session
     if session.status in {ImportSession.Status.CANCELLED, ImportSession.Status.FAILED}:
         raise ItemNotActionable("This import was cancelled; start a new one to add more films.")
+    if item.status not in allowed:
+        raise ItemNotActionable(f"{item.title} was already {item.get_status_display().lower()}.")
     if session.status == ImportSession.Status.COMPLETED:
         # Going back to an item reopens the review.
         ImportSession.objects.filter(pk=session.pk).update(status=ImportSession.Status.READY)
         session.status = ImportSession.Status.READY
+    return item
+
+
+def _handle(item: ImportItem, status: str) -> ImportItem:
+    """Mark the item reviewed with `status`; the import completes when none is left."""
+    item.status = status
+    item.handled_at = timezone.now()
+    item.save(update_fields=["status", "handled_at"])
+    _complete_if_done(item.session)
+    return item
 
 
 def movie_from_candidate(candidate: dict) -> Movie:
@@ -273,13 +284,8 @@ def item_add(
 ) -> ImportItem:
     """Rank the item's matched film. Raises AlreadyRanked when the person already rated it
     and did not ask to replace that rating."""
-    item = _locked_item(item)
-    _check_open(item)
-    allowed = {Status.PENDING, Status.SKIPPED} | ({Status.ALREADY_RANKED} if replace else set())
-    if item.status == Status.UNMATCHED:
-        raise ItemHasNoMatch(f"{item.title} has no TMDB match yet: pick one or search first.")
-    if item.status not in allowed:
-        raise ItemNotActionable(f"{item.title} was already {item.get_status_display().lower()}.")
+    allowed = {Status.PENDING, Status.SKIPPED, Status.UNMATCHED}
+    item = _lock_for(item, allowed | ({Status.ALREADY_RANKED} if replace else set()))
     best = item.best
     if best is None:
         raise ItemHasNoMatch(f"{item.title} has no TMDB match yet: pick one or search first.")
@@ -311,38 +317,21 @@ def item_add(
 
 @transaction.atomic
 def item_skip(*, item: ImportItem) -> ImportItem:
-    item = _locked_item(item)
-    _check_open(item)
-    if item.status not in {Status.PENDING, Status.UNMATCHED}:
-        raise ItemNotActionable(f"{item.title} was already {item.get_status_display().lower()}.")
-    item.status = Status.SKIPPED
-    item.handled_at = timezone.now()
-    item.save(update_fields=["status", "handled_at"])
-    _complete_if_done(item.session)
-    return item
+    item = _lock_for(item, {Status.PENDING, Status.UNMATCHED})
+    return _handle(item, Status.SKIPPED)
 
 
 @transaction.atomic
 def item_keep_existing(*, item: ImportItem) -> ImportItem:
     """The person keeps the rating they already had for this film."""
-    item = _locked_item(item)
-    _check_open(item)
-    if item.status not in {Status.PENDING, Status.SKIPPED}:
-        raise ItemNotActionable(f"{item.title} was already {item.get_status_display().lower()}.")
-    item.status = Status.ALREADY_RANKED
-    item.handled_at = timezone.now()
-    item.save(update_fields=["status", "handled_at"])
-    _complete_if_done(item.session)
-    return item
+    item = _lock_for(item, {Status.PENDING, Status.SKIPPED})
+    return _handle(item, Status.ALREADY_RANKED)
 
 
 @transaction.atomic
 def item_reopen(*, item: ImportItem) -> ImportItem:
     """Put a skipped (or set-aside) item back in the queue to review."""
-    item = _locked_item(item)
-    _check_open(item)
-    if item.status not in {Status.SKIPPED, Status.ALREADY_RANKED, Status.UNMATCHED}:
-        raise ItemNotActionable(f"{item.title} is {item.get_status_display().lower()}.")
+    item = _lock_for(item, {Status.SKIPPED, Status.ALREADY_RANKED, Status.UNMATCHED})
     item.status = Status.PENDING if item.match_tmdb_id else Status.UNMATCHED
     item.handled_at = None
     item.save(update_fields=["status", "handled_at"])
@@ -355,10 +344,7 @@ def item_choose_candidate(
 ) -> ImportItem:
     """Make another film the item's match: one of its alternatives, or `candidate` (a
     TMDB result the person found by hand)."""
-    item = _locked_item(item)
-    _check_open(item)
-    if item.status not in {Status.PENDING, Status.SKIPPED, Status.UNMATCHED}:
-        raise ItemNotActionable(f"{item.title} was already {item.get_status_display().lower()}.")
+    item = _lock_for(item, {Status.PENDING, Status.SKIPPED, Status.UNMATCHED})
     known = next((c for c in item.candidates if c["tmdb_id"] == tmdb_id), None)
     chosen = known or candidate
     if chosen is None or chosen["tmdb_id"] != tmdb_id:
