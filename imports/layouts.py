@@ -293,14 +293,7 @@ def read_amazon_sessions(header: Header, sink: RowSink) -> None:
             sink.wrong_width(line, width, len(fields))
             continue
         title = _without_stray_quote(_unwrap(fields[at_title]))
-        if not title:
-            sink.problem(line, "no title")
-            continue
-        if _is_not_available(title):
-            sink.problem(line, "title not available")
-            continue
-        if at_deleted is not None and _unwrap(fields[at_deleted]).casefold() in _YES:
-            sink.problem(line, "deleted from your Prime Video watch history")
+        if not _amazon_title_usable(sink, line, title, fields, at_deleted):
             continue
         when = sink.when(line, fields[at_when])
         if when is None:
@@ -309,6 +302,19 @@ def read_amazon_sessions(header: Header, sink: RowSink) -> None:
         seconds = _seconds(fields[at_seconds]) if at_seconds is not None else None
         kind = classify(title, type_value=type_value)
         sink.rows.append(new_row(line, title, kind, when, seconds_viewed=seconds))
+
+
+def _amazon_title_usable(sink: RowSink, line: int, title: str, fields, at_deleted) -> bool:
+    """Amazon's own files: say why a row cannot become a watch, or return True."""
+    if not title:
+        sink.problem(line, "no title")
+    elif _is_not_available(title):
+        sink.problem(line, "title not available")
+    elif at_deleted is not None and _unwrap(fields[at_deleted]).casefold() in _YES:
+        sink.problem(line, "deleted from your Prime Video watch history")
+    else:
+        return True
+    return False
 
 
 def read_amazon_watch_events(header: Header, sink: RowSink) -> None:
@@ -331,14 +337,7 @@ def read_amazon_watch_events(header: Header, sink: RowSink) -> None:
             sink.wrong_width(line, width, len(fields))
             continue
         title = _unwrap(fields[at_title])
-        if not title:
-            sink.problem(line, "no title")
-            continue
-        if _is_not_available(title):
-            sink.problem(line, "title not available")
-            continue
-        if at_deleted is not None and _unwrap(fields[at_deleted]).casefold() in _YES:
-            sink.problem(line, "deleted from your Prime Video watch history")
+        if not _amazon_title_usable(sink, line, title, fields, at_deleted):
             continue
         when = sink.when(line, fields[at_when])
         if when is None:
