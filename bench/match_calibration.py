@@ -27,10 +27,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from imports.matching import ItemToMatch, match_item
-from imports.titles import clean_title, normalize
+from imports.reading.titles import clean_title, normalize
 from imports.tmdb import MovieCandidate, MovieDetails
 
-CATALOG = Path(__file__).resolve().parent.parent / "imports" / "data" / "offline_catalog.json"
+CATALOG = (
+    Path(__file__).resolve().parent.parent / "imports" / "tmdb" / "data" / "offline_catalog.json"
+)
 TODAY = date(2026, 6, 1)
 BANDS = [(0.0, 0.0), (0.0001, 0.5), (0.5, 0.7), (0.7, 0.85), (0.85, 1.0)]
 

@@ -104,14 +104,14 @@ def _stages(data: bytes, name: str, label: str, kind: str) -> Figure:
 
     from django.contrib.auth import get_user_model
 
-    from imports import formats, history, services
+    from imports import reading, services
 
     _clear_title_caches()
     owner = get_user_model().objects.create_user(username=f"{kind}-stages", password=None)
     started = time.perf_counter()
-    parsed = formats.parse_history(data, max_rows=10**6)
+    parsed = reading.parse_history(data, max_rows=10**6)
     parsed_at = time.perf_counter()
-    summary = history.summarize(parsed, tz=zoneinfo.ZoneInfo("UTC"))
+    summary = reading.summarize(parsed, tz=zoneinfo.ZoneInfo("UTC"))
     summarized_at = time.perf_counter()
     services._store(owner=owner, file_name="stages.csv", digest="0" * 64, summary=summary)
     stored_at = time.perf_counter()

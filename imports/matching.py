@@ -16,7 +16,7 @@ from functools import lru_cache, partial
 
 from rapidfuzz import fuzz
 
-from imports.titles import normalize
+from imports.reading.titles import normalize
 from imports.tmdb import MovieCandidate, MovieDetails
 
 NO_SIMILAR_TITLE = "no film on TMDB with a similar title"

@@ -23,9 +23,9 @@ from django.utils import timezone
 from movieranking.models import Ranking
 
 from . import matching
-from .lookup import CachedLookups, candidate_to_dict
 from .models import ImportItem, ImportSession
 from .tmdb import TMDBAuthError, TMDBError, TMDBRateLimited
+from .tmdb.cache import CachedLookups, candidate_to_dict
 
 logger = logging.getLogger(__name__)
 

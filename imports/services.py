@@ -20,7 +20,7 @@ from django.utils import timezone
 from movieranking.models import Movie, Ranking
 from movieranking.services import ranking_set
 
-from . import formats, history
+from . import reading
 from .models import ImportItem, ImportSession
 from .tmdb import GENRES
 
@@ -82,16 +82,16 @@ def session_create_from_upload(
     if existing:
         return UploadResult(existing, created=False)
     try:
-        parsed = formats.parse_history(
+        parsed = reading.parse_history(
             data,
             max_rows=settings.IMPORT_MAX_ROWS,
             # A history inside Amazon's ZIP may be no larger than twice what we accept
             # uncompressed, which bounds the memory one upload can take.
             max_unzipped_bytes=2 * limit,
         )
-    except formats.ParseError as error:
+    except reading.ParseError as error:
         raise ImportRejected(str(error)) from None
-    summary = history.summarize(parsed, tz=tz or _user_zone())
+    summary = reading.summarize(parsed, tz=tz or _user_zone())
     try:
         session = _store(owner=owner, file_name=file_name, digest=digest, summary=summary)
     except IntegrityError:
@@ -117,7 +117,7 @@ MAX_STORED_PROBLEMS = 200
 
 
 @transaction.atomic
-def _store(*, owner, file_name: str, digest: str, summary: history.HistorySummary):
+def _store(*, owner, file_name: str, digest: str, summary: reading.HistorySummary):
     session = ImportSession.objects.create(
         owner=owner,
         file_name=file_name[:255],
@@ -488,8 +488,8 @@ def _search_message(error: Exception) -> str:
 
 def tmdb_search(*, query: str) -> list[dict]:
     """Films matching a title typed by the person, as candidate dicts."""
-    from .lookup import CachedLookups, candidate_to_dict
     from .tmdb import TMDBError, build_client
+    from .tmdb.cache import CachedLookups, candidate_to_dict
 
     with build_client() as client:
         lookups = CachedLookups(client)
@@ -504,8 +504,8 @@ def tmdb_search(*, query: str) -> list[dict]:
 
 def tmdb_candidate(*, tmdb_id: int) -> dict:
     """One film by its TMDB id, as a candidate dict."""
-    from .lookup import CachedLookups, candidate_to_dict
     from .tmdb import TMDBError, TMDBNotFound, build_client
+    from .tmdb.cache import CachedLookups, candidate_to_dict
 
     with build_client() as client:
         lookups = CachedLookups(client)

@@ -3,7 +3,7 @@
 import threading
 from datetime import date
 
-from imports.titles import normalize
+from imports.reading.titles import normalize
 from imports.tmdb import MovieCandidate, MovieDetails, TMDBNotFound
 
 

@@ -1,8 +1,8 @@
 """A TMDB v3 stand-in server for end-to-end tests and benchmarks, so nothing reaches TMDB.
 
 Answers like TMDB at http://127.0.0.1:PORT/3 — /search/movie, /movie/{id} (with
-append_to_response=alternative_titles,release_dates), /movie/{id}/alternative_titles,
-/configuration — with TMDB's error bodies (401 bad key, 404, 422 empty query, 429, 5xx).
+append_to_response=alternative_titles,release_dates), /movie/{id}/alternative_titles —
+with TMDB's error bodies (401 bad key, 404, 422 empty query, 429, 5xx).
 Data: the bundled offline catalog, plus optionally N synthetic films ("The Silent Harbor").
 
 Misbehaviour on demand: latency per request, a sliding one-second rate limit answering 429
@@ -31,7 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from imports.offline_catalog import (
+from imports.tmdb.offline import (
     DATA_PATH,
     PAGE_SIZE,
     OfflineCatalog,
@@ -64,18 +64,6 @@ SERVER_ERRORS = {
         "status_code": 9,
         "status_message": "Service offline - This service is temporarily offline, try again later.",
     },
-}
-CONFIGURATION = {
-    "images": {
-        "base_url": "http://image.tmdb.org/t/p/",
-        "secure_base_url": "https://image.tmdb.org/t/p/",
-        "backdrop_sizes": ["w300", "w780", "w1280", "original"],
-        "logo_sizes": ["w45", "w92", "w154", "w185", "w300", "w500", "original"],
-        "poster_sizes": ["w92", "w154", "w185", "w342", "w500", "w780", "original"],
-        "profile_sizes": ["w45", "w185", "h632", "original"],
-        "still_sizes": ["w92", "w185", "w300", "original"],
-    },
-    "change_keys": ["alternative_titles", "release_dates", "title"],
 }
 
 
@@ -345,8 +333,6 @@ class _Handler(BaseHTTPRequestHandler):
         if not standin._authorized(key):
             return 401, INVALID_KEY
         parts = path.strip("/").split("/")
-        if parts == ["3", "configuration"]:
-            return 200, CONFIGURATION
         if parts == ["3", "search", "movie"]:
             return self._search(standin, query)
         if len(parts) >= 3 and parts[:2] == ["3", "movie"] and parts[2].isdigit():

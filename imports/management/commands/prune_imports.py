@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from imports import lookup, services
+from imports import services
+from imports.tmdb import cache
 
 
 class Command(BaseCommand):
@@ -8,5 +9,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         sessions = services.sessions_prune()
-        lookups = lookup.lookups_prune()
+        lookups = cache.lookups_prune()
         self.stdout.write(f"Deleted {sessions} expired import(s) and {lookups} old look-up(s).")

@@ -3,13 +3,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from imports.formats import ParsedHistory, Row, RowProblem
-from imports.history import (
-    BRIEF_PLAY_SECONDS,
-    BRIEF_PLAYS_ADD_UP_TO_A_WATCH_SECONDS,
-    summarize,
-)
-from imports.titles import BONUS, EPISODE, LIVE, MOVIE, PROMO, SHORT, TRAILER
+from imports.reading import ParsedHistory, Row, RowProblem, summarize
+from imports.reading.fold import BRIEF_PLAY_SECONDS, BRIEF_PLAYS_ADD_UP_TO_A_WATCH_SECONDS
+from imports.reading.titles import BONUS, EPISODE, LIVE, MOVIE, PROMO, SHORT, TRAILER
 
 UTC_ZONE = ZoneInfo("UTC")
 BERLIN = ZoneInfo("Europe/Berlin")

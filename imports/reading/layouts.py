@@ -1,6 +1,6 @@
 """One reader per Prime Video history layout: CSV text after the header → Rows. Pure.
 
-`imports.formats` decodes the file, recognises the layout from its header and calls the
+`imports.reading.parse` decodes the file, recognises the layout from its header and calls the
 reader here. Per-row work is kept to plain string operations and the csv module; regexes
 only run on titles, and those results are cached.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator
 
-from imports.reading import Header, RowSink, csv_records, is_blank
-from imports.rows import new_row
-from imports.titles import classify
+from imports.reading.records import Header, RowSink, csv_records, is_blank
+from imports.reading.rows import new_row
+from imports.reading.titles import classify
 
 _YES = frozenset({"yes", "true", "1", "y"})
 

@@ -1,8 +1,8 @@
 """Prime Video watch-history files: bytes (or Amazon's ZIP) → detected layout → rows. Pure.
 
-The layout is recognised from the header line, never from the file name. The layouts and
-their quirks are described in PRIME_FORMATS.md; the readers are in `imports.layouts`, the
-ZIP handling in `imports.archive`, date reading in `imports.dates`.
+The layout is recognised from the header line, never from the file name (the README lists
+every layout). The readers are in `layouts`, the ZIP handling in `archive`, date reading in
+`dates`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from imports import archive
-from imports.layouts import READERS
-from imports.reading import Header, RowSink
-from imports.rows import ParseError, Row, RowProblem
+from imports.reading import archive
+from imports.reading.layouts import READERS
+from imports.reading.records import Header, RowSink
+from imports.reading.rows import ParseError, Row, RowProblem
 
 __all__ = [
     "LAYOUTS",

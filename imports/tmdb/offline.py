@@ -19,16 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from imports.titles import normalize as normalize_title
-from imports.tmdb import (
-    GENRES,
-    ImageConfig,
-    MovieCandidate,
-    MovieDetails,
-    TMDBNotFound,
-    parse_details,
-    parse_search,
-)
+from imports.reading.titles import normalize as normalize_title
+from imports.tmdb.parse import parse_details, parse_search
+from imports.tmdb.types import GENRES, MovieCandidate, MovieDetails, TMDBNotFound
 
 DATA_PATH = Path(__file__).parent / "data" / "offline_catalog.json"
 PAGE_SIZE = 20  # TMDB's page size, and the most one search returns
@@ -217,6 +210,3 @@ class OfflineCatalog:
         if entry is None:
             raise TMDBNotFound(f"The offline catalog has no film {tmdb_id}", status_code=404)
         return parse_details(details_payload(entry.record))
-
-    def configuration(self) -> ImageConfig:
-        return ImageConfig()

@@ -6,9 +6,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from imports.formats import ParsedHistory, ParseError, parse_history
-from imports.history import summarize
-from imports.titles import KINDS
+from imports.reading import ParsedHistory, ParseError, parse_history, summarize
+from imports.reading.titles import KINDS
 from tests.fixtures import PRIME_DIR, zip_of
 
 FIXTURES = sorted(path.name for path in PRIME_DIR.glob("*.csv"))

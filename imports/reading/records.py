@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from imports.dates import AmbiguousDate, BadDate, read_when
-from imports.rows import ParseError, Row, RowProblem
+from imports.reading.dates import AmbiguousDate, BadDate, read_when
+from imports.reading.rows import ParseError, Row, RowProblem
 
 # Amazon Unbox, the first Amazon video store, opened in September 2006. An earlier "watch"
 # is a misread value (epoch 0, a two-digit year), not a real date.

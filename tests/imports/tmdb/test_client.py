@@ -10,10 +10,9 @@ import responses
 from pyrate_limiter import InMemoryBucket, SQLiteBucket
 from responses import matchers
 
-from imports.offline_catalog import OfflineCatalog
 from imports.tmdb import (
-    ImageConfig,
     MovieCandidate,
+    OfflineCatalog,
     TMDBAuthError,
     TMDBClient,
     TMDBError,
@@ -22,7 +21,7 @@ from imports.tmdb import (
     TMDBUnavailable,
     build_client,
 )
-from imports.tmdb_ratelimit import postgres_bucket, postgres_conninfo, rates_for, sqlite_bucket
+from imports.tmdb.ratelimit import postgres_bucket, postgres_conninfo, rates_for, sqlite_bucket
 
 BASE = "https://api.themoviedb.org/3"
 KEY = "k3y-0123456789abcdef"
@@ -251,25 +250,6 @@ def test_details_tolerate_missing_and_null_fields(make_client):
     assert details.imdb_id == ""
     assert details.alternative_titles == ()
     assert details.release_dates == ()
-
-
-@responses.activate
-def test_configuration_reads_image_base_and_poster_sizes(make_client):
-    responses.get(
-        f"{BASE}/configuration",
-        json={
-            "images": {
-                "base_url": "http://image.tmdb.org/t/p/",
-                "secure_base_url": "https://image.tmdb.org/t/p/",
-                "poster_sizes": ["w92", "w500", "original"],
-            },
-            "change_keys": ["title"],
-        },
-    )
-
-    assert make_client().configuration() == ImageConfig(
-        secure_base_url="https://image.tmdb.org/t/p/", poster_sizes=("w92", "w500", "original")
-    )
 
 
 @responses.activate

@@ -5,7 +5,7 @@ on several machines all call it, so the count must live somewhere they all see: 
 PostgreSQL database when there is one, otherwise a file-locked SQLite file next to the
 SQLite database (every process on the one machine). Memory is the last resort only.
 
-No HTTP here: `imports.tmdb` puts the bucket built here, behind `FreshClockLimiter`, in
+No HTTP here: `imports.tmdb.client` puts the bucket built here, behind `FreshClockLimiter`, in
 front of its requests session.
 """
 

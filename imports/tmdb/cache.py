@@ -16,9 +16,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import TMDBLookup
-from .titles import normalize
-from .tmdb import MovieCandidate, MovieDetails
+from imports.models import TMDBLookup
+from imports.reading.titles import normalize
+from imports.tmdb.types import MovieCandidate, MovieDetails
 
 SEARCH = "search"
 DETAILS = "details"

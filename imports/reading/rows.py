@@ -1,6 +1,6 @@
-"""The values a history file turns into. Import them from `imports.formats`.
+"""The values a history file turns into. Import them from `imports.reading`.
 
-They live here so the layout readers (`imports.layouts`) and `imports.formats` can share them
+They live here so the layout readers (`layouts`) and the parser (`parse`) can share them
 without importing each other.
 """
 
@@ -21,7 +21,7 @@ class ParseError(Exception):
 class Row:
     line: int  # 1-based line in the source file of the row's first line
     title: str  # as Amazon wrote it (after CSV unquoting and the 2025 file's extra quotes)
-    kind: str  # one of the kinds in imports.titles
+    kind: str  # one of the kinds in imports.reading.titles
     # Aware UTC datetime when the file has a time; a date when it has a date only.
     watched_at: datetime | date | None
     episode_title: str = ""

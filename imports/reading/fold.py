@@ -18,8 +18,9 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from imports.formats import ParsedHistory, Row, RowProblem
-from imports.titles import EPISODE, MOVIE, TRAILER, clean_title, normalize
+from imports.reading.parse import ParsedHistory
+from imports.reading.rows import Row, RowProblem
+from imports.reading.titles import EPISODE, MOVIE, TRAILER, clean_title, normalize
 
 # A movie session shorter than this is an autoplay preview, a mis-click or a peek at the
 # opening, not a watch: Amazon's session files are full of 2–60 second plays.
@@ -27,10 +28,6 @@ BRIEF_PLAY_SECONDS = 120
 # ...unless the brief sessions add up to this much: someone who watched a film in many
 # short bursts did watch it.
 BRIEF_PLAYS_ADD_UP_TO_A_WATCH_SECONDS = 20 * 60
-
-# The exporter before v3 turned the page's "3 October 2023" into a Date at the browser's
-# local midnight and wrote its UTC date, so everyone east of UTC got the day before
-# (PRIME_FORMATS.md). Those dates are moved back to the local day in `tz`.
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from imports import archive
-from imports.formats import LAYOUTS, ParsedHistory, ParseError, Row, RowProblem, parse_history
-from imports.history import summarize
-from imports.titles import EPISODE, LIVE, MOVIE, PROMO, SHORT, TRAILER
+from imports.reading import (
+    LAYOUTS,
+    ParsedHistory,
+    ParseError,
+    Row,
+    RowProblem,
+    archive,
+    parse_history,
+    summarize,
+)
+from imports.reading.titles import EPISODE, LIVE, MOVIE, PROMO, SHORT, TRAILER
 from tests.fixtures import prime_fixture, zip_of
 
 TODAY = date(2026, 6, 30)

@@ -1,6 +1,6 @@
 import pytest
 
-from imports.titles import (
+from imports.reading.titles import (
     BONUS,
     EPISODE,
     LIVE,

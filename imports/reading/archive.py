@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from imports.rows import ParseError
+from imports.reading.rows import ParseError
 
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 # Real CSVs compress 5–50 times; a deflate bomb about 1000 times.
