@@ -113,7 +113,7 @@ def _stages(data: bytes, name: str, label: str, kind: str) -> Figure:
     parsed_at = time.perf_counter()
     summary = reading.summarize(parsed, tz=zoneinfo.ZoneInfo("UTC"))
     summarized_at = time.perf_counter()
-    services._store(owner=owner, file_name="stages.csv", digest="0" * 64, summary=summary)
+    services.upload._store(owner=owner, file_name="stages.csv", digest="0" * 64, summary=summary)
     stored_at = time.perf_counter()
     parse, fold, store = (parsed_at - started, summarized_at - parsed_at, stored_at - summarized_at)
     return Figure(

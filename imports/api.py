@@ -8,17 +8,15 @@ Every answer, errors included, is JSON.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
 from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 from django.views import csrf
 
-from . import selectors, services
-from .forms import UploadForm
+from . import selectors, services, tmdb
+from .forms import AddForm, ChooseForm, UploadForm
 from .models import ImportItem, ImportSession
 
 NAMESPACE = "imports_api"
@@ -75,10 +73,6 @@ def _json_body(request: HttpRequest) -> dict:
     if not isinstance(data, dict):
         raise _BadRequest("The body must be a JSON object.")
     return data
-
-
-def _invalid(field: str, message: str) -> _BadRequest:
-    return _BadRequest("Invalid data.", {field: [message]})
 
 
 # --- Shapes ---------------------------------------------------------------------------------
@@ -149,6 +143,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         raise _BadRequest(first, errors)
     upload = form.cleaned_data["file"]
     try:
+        services.upload_check_size(size=upload.size)
         result = services.session_create_from_upload(
             owner=request.user,
             file_name=upload.name,
@@ -160,7 +155,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     session = result.session
     # Matching may already have run (or begun) since the session was stored.
     session.refresh_from_db()
-    counts = services.session_counts(session)
+    counts = selectors.session_counts(session)
     body = {
         "session_id": str(session.pk),
         "total_entries": session.rows_read,
@@ -179,7 +174,7 @@ def session(request: HttpRequest, session_id) -> HttpResponse:
     if request.method == "DELETE":
         services.session_cancel(session=session)
         return HttpResponse(status=204)
-    counts = services.session_counts(session)
+    counts = selectors.session_counts(session)
     current = selectors.current_item(session)
     return JsonResponse(
         {
@@ -196,42 +191,24 @@ def session(request: HttpRequest, session_id) -> HttpResponse:
     )
 
 
-def _rating(data: dict) -> int:
-    rating = data.get("rating")
-    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise _invalid("rating", "Give a whole number from 1 to 5.")
-    return rating
-
-
-def _rated_at(data: dict) -> date | None:
-    value = data.get("rated_at")
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
-    raise _invalid("rated_at", "Give an ISO 8601 date or date and time, e.g. 2024-02-10.")
+def _valid(form_class, data: dict):
+    """The cleaned data of the page's own form for a JSON body, or a 400 naming the fields."""
+    form = form_class(data)
+    if not form.is_valid():
+        errors = {field: list(messages) for field, messages in form.errors.items()}
+        raise _BadRequest("Invalid data.", errors)
+    return form.cleaned_data
 
 
 @api_view("POST")
 def item_add(request: HttpRequest, session_id, index: int) -> HttpResponse:
     session = selectors.session_for(request.user, session_id)
     item = selectors.item_for(session, index)
-    data = _json_body(request)
-    rating, rated_at = _rating(data), _rated_at(data)
-    replace = data.get("replace", False)
-    if not isinstance(replace, bool):
-        raise _invalid("replace", "Give true or false.")
+    data = _valid(AddForm, _json_body(request))
     try:
-        item = services.item_add(item=item, rating=rating, rated_at=rated_at, replace=replace)
+        item = services.item_add(
+            item=item, rating=data["rating"], rated_at=data["rated_at"], replace=data["replace"]
+        )
     except services.AlreadyRanked as conflict:
         existing = conflict.ranking
         return _error(
@@ -267,15 +244,11 @@ def item_skip(request: HttpRequest, session_id, index: int) -> HttpResponse:
 def item_match(request: HttpRequest, session_id, index: int) -> HttpResponse:
     session = selectors.session_for(request.user, session_id)
     item = selectors.item_for(session, index)
-    tmdb_id = _json_body(request).get("tmdb_id")
-    if isinstance(tmdb_id, bool) or not isinstance(tmdb_id, int) or tmdb_id < 1:
-        raise _invalid("tmdb_id", "Give a TMDB movie id (a positive whole number).")
+    tmdb_id = _valid(ChooseForm, _json_body(request))["tmdb_id"]
     try:
-        candidate = None
-        if not any(c["tmdb_id"] == tmdb_id for c in item.candidates):
-            candidate = services.tmdb_candidate(tmdb_id=tmdb_id)
-        item = services.item_choose_candidate(item=item, tmdb_id=tmdb_id, candidate=candidate)
-    except services.SearchFailed as error:
+        with tmdb.build_client() as client:
+            item = services.item_choose(item=item, tmdb_id=tmdb_id, client=client)
+    except selectors.SearchFailed as error:
         status = 404 if error.not_found else 400
         return _error(str(error), status, code="search_failed")
     except services.ItemNotActionable as error:

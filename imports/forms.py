@@ -1,8 +1,11 @@
 import re
 import zoneinfo
+from datetime import date, datetime
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 _TMDB_REFERENCE = re.compile(
     r"^\s*(?:https?://)?(?:www\.)?themoviedb\.org/movie/(?P<url_id>\d+)|^\s*(?P<bare_id>\d{1,9})\s*$"
@@ -36,29 +39,55 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].initial = settings.TIME_ZONE
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.IMPORT_MAX_UPLOAD_MB
-        if upload.size > limit * 1024 * 1024:
-            raise forms.ValidationError(
-                f"The file is {upload.size / 1024 / 1024:.0f} MB; the largest we accept is "
-                f"{limit} MB. Upload only the viewing history CSV, not the whole data download."
-            )
-        return upload
+
+class IsoDateField(forms.DateField):
+    """A date written as ISO 8601: `2024-02-10`, or a date and time (an aware one becomes
+    the date in TIME_ZONE). The browser's date input sends the first; API callers either."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            text = value.strip()
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                pass
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+            return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
+        return super().to_python(value)
 
 
 class AddForm(forms.Form):
     rating = forms.TypedChoiceField(
-        choices=[(str(n), f"{n} ★") for n in range(1, 6)], coerce=int, label="Rating"
+        choices=[(str(n), f"{n} ★") for n in range(1, 6)],
+        coerce=int,
+        label="Rating",
+        error_messages={
+            "required": "Give a whole number from 1 to 5.",
+            "invalid_choice": "Give a whole number from 1 to 5.",
+        },
     )
-    rated_at = forms.DateField(
-        required=False, label="Rated on", widget=forms.DateInput(attrs={"type": "date"})
+    rated_at = IsoDateField(
+        required=False,
+        label="Rated on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Give an ISO 8601 date or date and time, e.g. 2024-02-10."},
     )
     replace = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class ChooseForm(forms.Form):
-    tmdb_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    tmdb_id = forms.IntegerField(
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "Give a TMDB movie id (a positive whole number).",
+            "invalid": "Give a TMDB movie id (a positive whole number).",
+            "min_value": "Give a TMDB movie id (a positive whole number).",
+        },
+    )
 
 
 class SearchForm(forms.Form):

@@ -1,4 +1,8 @@
-"""Read-side queries for import pages: what to show, never what to change."""
+"""Reads for import pages, the API and the command: what to show, never what to change.
+
+The TMDB look-ups for the search box are reads too; they take the client as a parameter
+and only add to the shared look-up cache.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from django.utils import timezone
 from movieranking.models import Ranking
 
 from .models import ImportItem, ImportSession
+from .tmdb import MovieSource, TMDBAuthError, TMDBError, TMDBNotFound
+from .tmdb.cache import CachedLookups, candidate_to_dict
 
 Status = ImportItem.Status
 
@@ -95,3 +101,64 @@ def matching_progress(session: ImportSession) -> Progress:
         seconds_left=seconds_left,
         matching=session.is_matching,
     )
+
+
+def session_counts(session: ImportSession) -> dict[str, int]:
+    """How many items are in each review state, from one grouped query."""
+    counts = dict.fromkeys(
+        ["total", "pending", "added", "skipped", "already_ranked", "unmatched", "not_looked_up"],
+        0,
+    )
+    grouped = session.items.order_by().values_list("status", "lookup").annotate(n=Count("pk"))
+    for status, lookup, n in grouped:
+        counts["total"] += n
+        counts[status] += n
+        if lookup != ImportItem.Lookup.DONE:
+            counts["not_looked_up"] += n
+    counts["reviewed"] = counts["total"] - counts["pending"] - counts["unmatched"]
+    return counts
+
+
+# --- Searching TMDB by hand -----------------------------------------------------------------
+
+
+class SearchFailed(Exception):
+    """TMDB could not answer a manual search. str() is the message for the person;
+    `not_found` says TMDB has no such film (as opposed to TMDB failing)."""
+
+    def __init__(self, message: str, *, not_found: bool = False) -> None:
+        super().__init__(message)
+        self.not_found = not_found
+
+
+def _search_message(error: Exception) -> str:
+    if isinstance(error, TMDBNotFound):
+        return "TMDB has no film with that id."
+    if isinstance(error, TMDBAuthError):
+        return "TMDB refused our credentials; an administrator needs to fix the TMDB key."
+    return "TMDB is not answering right now; try again in a minute."
+
+
+def tmdb_search(*, query: str, client: MovieSource) -> list[dict]:
+    """Films matching a title typed by the person, as candidate dicts."""
+    lookups = CachedLookups(client)
+    lookups.preload([(query, None)])
+    try:
+        results = lookups.search(query, None)
+    except TMDBError as error:
+        raise SearchFailed(_search_message(error)) from error
+    lookups.save()
+    return [candidate_to_dict(c) for c in results[:10]]
+
+
+def tmdb_film(*, tmdb_id: int, client: MovieSource) -> dict:
+    """One film by its TMDB id, as a candidate dict."""
+    lookups = CachedLookups(client)
+    lookups.preload(tmdb_ids=[tmdb_id])
+    try:
+        details = lookups.details(tmdb_id)
+    except TMDBError as error:
+        not_found = isinstance(error, TMDBNotFound)
+        raise SearchFailed(_search_message(error), not_found=not_found) from error
+    lookups.save()
+    return candidate_to_dict(details)

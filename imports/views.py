@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from . import selectors, services
+from . import selectors, services, tmdb
 from .csv_export import not_added_csv
 from .forms import AddForm, ChooseForm, SearchForm, UploadForm
 from .models import ImportItem, ImportSession
@@ -37,6 +37,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
+            services.upload_check_size(size=upload.size)
             result = services.session_create_from_upload(
                 owner=request.user,
                 file_name=upload.name,
@@ -64,7 +65,7 @@ def session_detail(request: HttpRequest, session_id) -> HttpResponse:
     context = {
         "session": session,
         "progress": selectors.matching_progress(session),
-        "counts": services.session_counts(session),
+        "counts": selectors.session_counts(session),
     }
     return render(request, "imports/session.html", context)
 
@@ -99,7 +100,7 @@ def _card(request, session: ImportSession, item: ImportItem | None, **extra) -> 
         "session": session,
         "item": item,
         "existing": selectors.existing_ranking(session, item),
-        "counts": services.session_counts(session),
+        "counts": selectors.session_counts(session),
         "progress": selectors.matching_progress(session),
         "add_form": extra.pop("add_form", None) or AddForm(),
         **extra,
@@ -212,13 +213,12 @@ def item_choose(request: HttpRequest, session_id, position: int) -> HttpResponse
     form = ChooseForm(request.POST)
     if not form.is_valid():
         return _refused(request, session, item, services.ItemNotActionable("Pick a film."))
-    tmdb_id = form.cleaned_data["tmdb_id"]
     try:
-        candidate = None
-        if not any(c["tmdb_id"] == tmdb_id for c in item.candidates):
-            candidate = services.tmdb_candidate(tmdb_id=tmdb_id)
-        item = services.item_choose_candidate(item=item, tmdb_id=tmdb_id, candidate=candidate)
-    except (services.ItemNotActionable, services.SearchFailed) as error:
+        with tmdb.build_client() as client:
+            item = services.item_choose(
+                item=item, tmdb_id=form.cleaned_data["tmdb_id"], client=client
+            )
+    except (services.ItemNotActionable, selectors.SearchFailed) as error:
         return _refused(request, session, item, error)
     if request.htmx:
         return _card(request, session, item, announcement=f"Matched {item.best['title']}.")
@@ -245,12 +245,12 @@ def item_search(request: HttpRequest, session_id, position: int) -> HttpResponse
     results, error = [], ""
     if form.is_valid():
         try:
-            tmdb_id = form.tmdb_id()
-            if tmdb_id:
-                results = [services.tmdb_candidate(tmdb_id=tmdb_id)]
-            else:
-                results = services.tmdb_search(query=form.cleaned_data["q"])
-        except services.SearchFailed as failure:
+            with tmdb.build_client() as client:
+                if tmdb_id := form.tmdb_id():
+                    results = [selectors.tmdb_film(tmdb_id=tmdb_id, client=client)]
+                else:
+                    results = selectors.tmdb_search(query=form.cleaned_data["q"], client=client)
+        except selectors.SearchFailed as failure:
             error = str(failure)
     context = {"session": session, "item": item, "results": results, "search_error": error}
     if request.htmx:
@@ -302,7 +302,7 @@ def item_list(request: HttpRequest, session_id) -> HttpResponse:
         "page": page,
         "show": current,
         "filters": [(key, label) for key, (label, _) in selectors.ITEM_FILTERS.items()],
-        "counts": services.session_counts(session),
+        "counts": selectors.session_counts(session),
     }
     if request.htmx and request.htmx.target == "item-list":
         return render(request, "imports/items.html#item-list", context)
@@ -314,7 +314,7 @@ def session_summary(request: HttpRequest, session_id) -> HttpResponse:
     session = selectors.session_for(request.user, session_id)
     context = {
         "session": session,
-        "counts": services.session_counts(session),
+        "counts": selectors.session_counts(session),
         "not_found": selectors.items_filtered(session, "not_found"),
         "added": selectors.items_filtered(session, "added").select_related("ranking__movie"),
     }

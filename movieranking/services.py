@@ -8,7 +8,7 @@ violation rolls back the whole step it was part of.
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .models import Movie, Ranking
 
@@ -42,3 +42,22 @@ def ranking_set(
     if current is not None:
         return ranking_update(ranking=current, rating=rating, rated_at=rated_at), False
     return Ranking.objects.create(user=user, movie=movie, rating=rating, rated_at=rated_at), True
+
+
+def movie_save(*, tmdb_id: int, **fields) -> Movie:
+    """The film's row, created or brought up to date with `fields` (TMDB's current data).
+    An unchanged film is not rewritten; two requests creating it at once get one row."""
+    movie = Movie.objects.filter(tmdb_id=tmdb_id).first()
+    if movie is None:
+        try:
+            with transaction.atomic():
+                return Movie.objects.create(tmdb_id=tmdb_id, **fields)
+        except IntegrityError:
+            # Someone saved the same film a moment ago.
+            movie = Movie.objects.get(tmdb_id=tmdb_id)
+    changed = [name for name, value in fields.items() if getattr(movie, name) != value]
+    if changed:
+        for name in changed:
+            setattr(movie, name, fields[name])
+        movie.save(update_fields=[*changed, "updated_at"])
+    return movie

@@ -1,4 +1,5 @@
 import pytest
+import responses
 from django.test import Client
 
 from tests.factories import make_user
@@ -16,6 +17,19 @@ def _no_tmdb_credentials(settings):
     # that exercise HTTP set a stand-in URL and mock it with `responses`.
     settings.TMDB_API_KEY = ""
     settings.TMDB_READ_TOKEN = ""
+
+
+TMDB_TEST_BASE = "https://tmdb.test/3"
+
+
+@pytest.fixture
+def tmdb_http(settings):
+    """The site talks to TMDB over HTTP, as with real credentials, and `responses` answers:
+    register the answers on the returned mock (URLs under TMDB_TEST_BASE)."""
+    settings.TMDB_API_KEY = "test-key-0123456789"
+    settings.TMDB_API_BASE_URL = TMDB_TEST_BASE
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
 
 
 @pytest.fixture(autouse=True)

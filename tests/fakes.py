@@ -93,3 +93,30 @@ class FakeTMDB:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def tmdb_json(movie: MovieCandidate) -> dict:
+    """`movie` as TMDB writes it in search results and (with the details' extra fields
+    left out) in a details answer."""
+    return {
+        "id": movie.tmdb_id,
+        "title": movie.title,
+        "original_title": movie.original_title,
+        "original_language": movie.original_language,
+        "release_date": movie.release_date.isoformat() if movie.release_date else "",
+        "overview": movie.overview,
+        "poster_path": movie.poster_path,
+        "popularity": movie.popularity,
+        "vote_average": movie.vote_average,
+        "vote_count": movie.vote_count,
+        "genre_ids": list(movie.genre_ids),
+    }
+
+
+def search_json(*movies: MovieCandidate) -> dict:
+    return {
+        "page": 1,
+        "results": [tmdb_json(m) for m in movies],
+        "total_pages": 1,
+        "total_results": len(movies),
+    }

@@ -29,10 +29,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.html import escape
 
-from imports import tmdb
 from imports.models import ImportItem, ImportSession
 from movieranking.models import Movie, Ranking
-from tests.conftest import HTMX
+from tests.conftest import HTMX, TMDB_TEST_BASE
 from tests.factories import (
     PASSWORD,
     candidate,
@@ -42,7 +41,7 @@ from tests.factories import (
     make_session,
     make_user,
 )
-from tests.fakes import FakeTMDB, film
+from tests.fakes import film, search_json
 from tests.imports.test_runner import HISTORY
 
 pytestmark = pytest.mark.django_db
@@ -191,9 +190,7 @@ def test_every_session_url_pattern_is_in_the_access_table():
 
 
 @pytest.fixture
-def world(owner, monkeypatch):
-    fake = FakeTMDB()
-    monkeypatch.setattr(tmdb, "build_client", lambda **kwargs: fake)
+def world(owner):
     session = make_session(owner)
     make_item(session, title="Heat", tmdb_id=949)
     make_item(session, title="Alien", tmdb_id=348)
@@ -402,11 +399,11 @@ def staff_client(db) -> Client:
 
 
 @pytest.fixture(params=list(PAYLOADS.values()), ids=list(PAYLOADS))
-def hostile(request, owner, monkeypatch):
+def hostile(request, owner, tmdb_http):
     """An import whose file name, Amazon titles and TMDB titles are all `payload`."""
     payload = request.param
     found = film(904, payload, "1999-01-01", overview=payload)
-    monkeypatch.setattr(tmdb, "build_client", lambda **kwargs: FakeTMDB([found]))
+    tmdb_http.get(f"{TMDB_TEST_BASE}/search/movie", json=search_json(found))
     session = make_session(owner, file_name=f"{payload}.csv", layout_label=payload)
     pending = make_item(
         session,

@@ -135,6 +135,7 @@ def sqlite_bucket(path: str | Path, per_second: float) -> SQLiteBucket:
 
 def postgres_bucket(conninfo: str, per_second: float, *, table: str = POSTGRES_TABLE):
     """A bucket in PostgreSQL (its own small connection pool), shared by every machine."""
+    # Imported here: psycopg loads libpq, which a SQLite-only site never needs.
     from psycopg_pool import ConnectionPool
     from pyrate_limiter import PostgresBucket
 
@@ -172,6 +173,7 @@ def postgres_bucket(conninfo: str, per_second: float, *, table: str = POSTGRES_T
 
 def postgres_conninfo(database: dict[str, Any]) -> str:
     """libpq connection string for a Django `DATABASES` entry."""
+    # Imported here: psycopg loads libpq, which a SQLite-only site never needs.
     from psycopg.conninfo import make_conninfo
 
     params: dict[str, Any] = {

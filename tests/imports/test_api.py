@@ -3,17 +3,16 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from imports import tmdb
 from imports.models import ImportItem, ImportSession
-from imports.tmdb import TMDBUnavailable
 from movieranking.models import Ranking
+from tests.conftest import TMDB_TEST_BASE
 from tests.factories import candidate, make_item, make_movie, make_ranking, make_session
-from tests.fakes import FakeTMDB
 from tests.imports.test_runner import HISTORY
 
 pytestmark = pytest.mark.django_db
@@ -41,13 +40,6 @@ SESSION_KEYS = {
     "remaining_count",
     "movies",
 }
-
-
-@pytest.fixture(autouse=True)
-def fake_tmdb(monkeypatch):
-    fake = FakeTMDB()
-    monkeypatch.setattr(tmdb, "build_client", lambda **kwargs: fake)
-    return fake
 
 
 @pytest.fixture
@@ -286,7 +278,7 @@ def test_add_takes_a_rating_date(owner_client, owner, session, rated_at, expecte
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"rating": 0}, {"rating": 6}, {"rating": "4"}, {"rating": 4.5}, {"rating": True}],
+    [{}, {"rating": 0}, {"rating": 6}, {"rating": "four"}, {"rating": 4.5}, {"rating": True}],
     ids=["missing", "zero", "six", "string", "fraction", "boolean"],
 )
 def test_a_bad_rating_is_400_with_field_errors(owner_client, session, body):
@@ -365,7 +357,7 @@ def test_skipping_twice_is_400(owner_client, session):
     assert "already skipped" in response.json()["detail"]
 
 
-def test_match_picks_one_of_the_alternatives(owner_client, session, fake_tmdb):
+def test_match_picks_one_of_the_alternatives(owner_client, session, tmdb_http):
     response = post_json(
         owner_client, movie_url(session, 1, "match"), {"tmdb_id": 949 + 500_000}, method="patch"
     )
@@ -374,7 +366,7 @@ def test_match_picks_one_of_the_alternatives(owner_client, session, fake_tmdb):
     assert body["index"] == 1 and body["tmdb_match"]["title"] == "Heat Returns"
     assert body["confidence"] == 1.0 and body["status"] == "pending"
     assert [a["tmdb_id"] for a in body["alternatives"]] == [949]
-    assert fake_tmdb.request_count == 0
+    assert len(tmdb_http.calls) == 0  # a stored candidate needs no look-up
     assert session.items.get(position=1).match_tmdb_id == 949 + 500_000
 
 
@@ -399,9 +391,8 @@ def test_match_with_an_id_tmdb_does_not_know_is_404(owner_client, session):
     assert session.items.get(position=1).match_tmdb_id == 949
 
 
-def test_match_while_tmdb_is_down_is_400_with_the_reason(owner_client, session, monkeypatch):
-    down = FakeTMDB(fail_with=TMDBUnavailable("timed out"))
-    monkeypatch.setattr(tmdb, "build_client", lambda **kwargs: down)
+def test_match_while_tmdb_is_down_is_400_with_the_reason(owner_client, session, tmdb_http):
+    tmdb_http.get(f"{TMDB_TEST_BASE}/movie/603", body=requests.ConnectionError("refused"))
     response = post_json(
         owner_client, movie_url(session, 1, "match"), {"tmdb_id": 603}, method="patch"
     )
@@ -410,7 +401,9 @@ def test_match_while_tmdb_is_down_is_400_with_the_reason(owner_client, session, 
 
 
 @pytest.mark.parametrize(
-    "body", [{}, {"tmdb_id": "603"}, {"tmdb_id": -1}], ids=["none", "str", "neg"]
+    "body",
+    [{}, {"tmdb_id": "six"}, {"tmdb_id": -1}, {"tmdb_id": 6.5}, {"tmdb_id": True}],
+    ids=["none", "word", "neg", "fraction", "bool"],
 )
 def test_match_needs_a_tmdb_id(owner_client, session, body):
     response = post_json(owner_client, movie_url(session, 1, "match"), body, method="patch")

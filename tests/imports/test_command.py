@@ -10,7 +10,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from imports import tmdb
+from imports.management.commands.import_prime import Command as ImportPrime
 from imports.models import ImportItem, ImportSession, TMDBLookup
 from imports.tmdb import TMDBAuthError, TMDBUnavailable
 from movieranking.models import Movie
@@ -44,10 +44,8 @@ COUNT_KEYS = {
 
 
 @pytest.fixture
-def fake_tmdb(monkeypatch):
-    fake = FakeTMDB()
-    monkeypatch.setattr(tmdb, "build_client", lambda **kwargs: fake)
-    return fake
+def fake_tmdb():
+    return FakeTMDB()
 
 
 @pytest.fixture
@@ -62,17 +60,19 @@ class TTY(io.StringIO):
         return True
 
 
-def run(*args, **options):
-    """call_command with captured output: (stdout, stderr)."""
+def run(*args, client=None, **options):
+    """import_prime matching with `client` (the offline catalog if None), with captured
+    output: (stdout, stderr)."""
     out, err = options.pop("stdout", io.StringIO()), options.pop("stderr", io.StringIO())
-    call_command("import_prime", *[str(a) for a in args], stdout=out, stderr=err, **options)
+    command = ImportPrime(client=client)
+    call_command(command, *[str(a) for a in args], stdout=out, stderr=err, **options)
     return out.getvalue(), err.getvalue()
 
 
-def failing(*args, **options) -> tuple[CommandError, str, str]:
+def failing(*args, client=None, **options) -> tuple[CommandError, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(CommandError) as raised:
-        run(*args, stdout=out, stderr=err, **options)
+        run(*args, client=client, stdout=out, stderr=err, **options)
     return raised.value, out.getvalue(), err.getvalue()
 
 
@@ -87,7 +87,7 @@ def db_counts():
 
 
 def test_import_prints_a_summary_and_the_review_address(owner, history, fake_tmdb):
-    out, err = run(history, "--user", "owner")
+    out, err = run(history, "--user", "owner", client=fake_tmdb)
     session = ImportSession.objects.get(owner=owner)
     assert session.status == ImportSession.Status.READY
     assert session.items.exclude(lookup=ImportItem.Lookup.DONE).count() == 0
@@ -98,15 +98,8 @@ def test_import_prints_a_summary_and_the_review_address(owner, history, fake_tmd
     assert "Looked up 5 of 5." in err
 
 
-def test_site_url_prefixes_the_review_address(owner, history, fake_tmdb, settings):
-    settings.SITE_URL = "https://movies.example/"
-    out, _ = run(history, "--user", "owner")
-    session = ImportSession.objects.get(owner=owner)
-    assert f"Review: https://movies.example/imports/{session.pk}/review/" in out
-
-
 def test_progress_is_a_bar_on_a_terminal(owner, history, fake_tmdb):
-    _, err = run(history, "--user", "owner", stderr=TTY())
+    _, err = run(history, "--user", "owner", stderr=TTY(), client=fake_tmdb)
     assert "\r[" + "#" * 30 + "] 5/5 looked up" in err
     assert "Looked up 5 of 5." not in err
 
@@ -114,7 +107,7 @@ def test_progress_is_a_bar_on_a_terminal(owner, history, fake_tmdb):
 def test_json_is_one_document_describing_every_movie(owner, tmp_path, fake_tmdb):
     path = tmp_path / "exporter.csv"
     path.write_bytes(prime_fixture("exporter-v3.csv"))
-    out, err = run(path, "--user", "owner", "--json")
+    out, err = run(path, "--user", "owner", "--json", client=fake_tmdb)
     document = json.loads(out)  # stdout holds the document and nothing else
     session = ImportSession.objects.get(owner=owner)
     assert set(document) == {"session", "format", "counts", "items"}
@@ -144,7 +137,7 @@ def test_json_is_one_document_describing_every_movie(owner, tmp_path, fake_tmdb)
 
 def test_json_marks_films_already_ranked(owner, history, fake_tmdb):
     make_ranking(owner, make_movie("Heat", tmdb_id=949))
-    document = json.loads(run(history, "--user", "owner", "--json")[0])
+    document = json.loads(run(history, "--user", "owner", "--json", client=fake_tmdb)[0])
     heat = next(i for i in document["items"] if i["title"] == "Heat")
     assert heat["status"] == "already_ranked" and heat["tmdb_id"] == 949
     assert document["counts"]["already_ranked"] == 1
@@ -152,29 +145,34 @@ def test_json_marks_films_already_ranked(owner, history, fake_tmdb):
     assert nothing["status"] == "unmatched" and nothing["tmdb_id"] is None
 
 
-def test_json_reports_failed_look_ups_as_pending_with_the_error(owner, history, monkeypatch):
+def test_json_reports_failed_look_ups_as_pending_with_the_error(owner, history):
     flaky = FakeTMDB(fail_with=TMDBUnavailable("TMDB timed out"), fail_times=1)
-    monkeypatch.setattr(tmdb, "build_client", lambda **kwargs: flaky)
-    document = json.loads(run(history, "--user", "owner", "--json", "--time-zone", "UTC")[0])
+    document = json.loads(
+        run(history, "--user", "owner", "--json", "--time-zone", "UTC", client=flaky)[0]
+    )
     failed = [i for i in document["items"] if i["reason"] == "TMDB timed out"]
     assert failed and all(i["status"] == "pending" and i["tmdb_id"] is None for i in failed)
 
 
 def test_time_zone_turns_utc_times_into_local_dates(owner, history, fake_tmdb):
-    late = json.loads(run(history, "--user", "owner", "--json", "--time-zone", "Asia/Tokyo")[0])
+    late = json.loads(
+        run(history, "--user", "owner", "--json", "--time-zone", "Asia/Tokyo", client=fake_tmdb)[0]
+    )
     anatomy = next(i for i in late["items"] if i["title"] == "Anatomie eines Falls")
     assert anatomy["watched_on"] == ["2025-10-12"]  # 19:02 UTC is the next morning in Tokyo
 
 
 def test_unknown_time_zone_is_refused(owner, history, fake_tmdb):
-    error, _, _ = failing(history, "--user", "owner", "--time-zone", "Mars/Olympus")
+    error, _, _ = failing(
+        history, "--user", "owner", "--time-zone", "Mars/Olympus", client=fake_tmdb
+    )
     assert "unknown time zone" in str(error)
     assert not ImportSession.objects.exists()
 
 
 def test_dry_run_writes_nothing(owner, history, fake_tmdb):
     before = db_counts()
-    out, _ = run(history, "--user", "owner", "--dry-run")
+    out, _ = run(history, "--user", "owner", "--dry-run", client=fake_tmdb)
     assert db_counts() == before
     assert "Movies: 5." in out and "Dry run: nothing was saved" in out
     assert fake_tmdb.request_count > 0  # it did match
@@ -182,7 +180,9 @@ def test_dry_run_writes_nothing(owner, history, fake_tmdb):
 
 def test_dry_run_json_still_reports_the_matches(owner, history, fake_tmdb):
     before = db_counts()
-    document = json.loads(run(history, "--user", "owner", "--dry-run", "--json")[0])
+    document = json.loads(
+        run(history, "--user", "owner", "--dry-run", "--json", client=fake_tmdb)[0]
+    )
     assert db_counts() == before
     assert not ImportSession.objects.filter(pk=document["session"]).exists()
     heat = next(i for i in document["items"] if i["title"] == "Heat")
@@ -191,12 +191,12 @@ def test_dry_run_json_still_reports_the_matches(owner, history, fake_tmdb):
 
 def test_dry_run_with_create_user_creates_no_user(db, history, fake_tmdb):
     before = db_counts()
-    run(history, "--user", "newcomer", "--create-user", "--dry-run")
+    run(history, "--user", "newcomer", "--create-user", "--dry-run", client=fake_tmdb)
     assert db_counts() == before
 
 
 def test_create_user_makes_an_account_without_a_usable_password(db, history, fake_tmdb):
-    out, _ = run(history, "--user", "newcomer", "--create-user")
+    out, _ = run(history, "--user", "newcomer", "--create-user", client=fake_tmdb)
     user = get_user_model().objects.get(username="newcomer")
     assert not user.has_usable_password()
     assert "no usable password" in out
@@ -204,14 +204,14 @@ def test_create_user_makes_an_account_without_a_usable_password(db, history, fak
 
 
 def test_create_user_uses_an_existing_account(owner, history, fake_tmdb):
-    out, _ = run(history, "--user", "owner", "--create-user")
+    out, _ = run(history, "--user", "owner", "--create-user", client=fake_tmdb)
     assert get_user_model().objects.count() == 1
     assert "Created user" not in out
     assert owner.has_usable_password()
 
 
 def test_unknown_user_exits_2(db, history, fake_tmdb):
-    error, out, _ = failing(history, "--user", "nobody")
+    error, out, _ = failing(history, "--user", "nobody", client=fake_tmdb)
     assert error.returncode == 2
     assert "No user named 'nobody'" in str(error) and "\n" not in str(error)
     assert out == ""
@@ -231,16 +231,15 @@ def test_a_file_that_is_not_a_history_exits_2(owner, tmp_path, fake_tmdb, name, 
     path = tmp_path / (name or "does-not-exist.csv")
     if data is not None:
         path.write_bytes(data)
-    error, _, _ = failing(path, "--user", "owner")
+    error, _, _ = failing(path, "--user", "owner", client=fake_tmdb)
     assert error.returncode == 2
     assert message in str(error)
     assert not ImportSession.objects.exists() and not ImportItem.objects.exists()
 
 
-def test_tmdb_refusing_the_credentials_exits_1_and_keeps_the_import(owner, history, monkeypatch):
+def test_tmdb_refusing_the_credentials_exits_1_and_keeps_the_import(owner, history):
     refusing = FakeTMDB(fail_with=TMDBAuthError("Invalid API key"))
-    monkeypatch.setattr(tmdb, "build_client", lambda **kwargs: refusing)
-    error, out, _ = failing(history, "--user", "owner", "--json")
+    error, out, _ = failing(history, "--user", "owner", "--json", client=refusing)
     assert error.returncode == 1
     assert "TMDB refused our credentials" in str(error)
     session = ImportSession.objects.get(owner=owner)
@@ -249,28 +248,26 @@ def test_tmdb_refusing_the_credentials_exits_1_and_keeps_the_import(owner, histo
     assert json.loads(out)["session"] == str(session.pk)  # the document is still printed
 
 
-def test_tmdb_unreachable_for_every_look_up_exits_1(owner, history, monkeypatch):
+def test_tmdb_unreachable_for_every_look_up_exits_1(owner, history):
     down = FakeTMDB(fail_with=TMDBUnavailable("Connection refused"))
-    monkeypatch.setattr(tmdb, "build_client", lambda **kwargs: down)
-    error, out, _ = failing(history, "--user", "owner")
+    error, out, _ = failing(history, "--user", "owner", client=down)
     assert error.returncode == 1
     assert "every look-up failed" in str(error)
     assert "Look-up failed: 5." in out
     assert ImportSession.objects.get(owner=owner).failed_count == 5
 
 
-def test_a_few_failed_look_ups_only_warn(owner, history, monkeypatch):
+def test_a_few_failed_look_ups_only_warn(owner, history):
     flaky = FakeTMDB(fail_with=TMDBUnavailable("TMDB timed out"), fail_times=1)
-    monkeypatch.setattr(tmdb, "build_client", lambda **kwargs: flaky)
-    _, err = run(history, "--user", "owner", "--time-zone", "UTC")
+    _, err = run(history, "--user", "owner", "--time-zone", "UTC", client=flaky)
     session = ImportSession.objects.get(owner=owner)
     assert f"1 look-up(s) failed. The import is kept: retry it from /imports/{session.pk}/" in err
 
 
 def test_importing_the_same_file_again_reports_the_first_import(owner, history, fake_tmdb):
-    first = json.loads(run(history, "--user", "owner", "--json")[0])
+    first = json.loads(run(history, "--user", "owner", "--json", client=fake_tmdb)[0])
     requests_before = fake_tmdb.request_count
-    out, err = run(history, "--user", "owner", "--json")
+    out, err = run(history, "--user", "owner", "--json", client=fake_tmdb)
     again = json.loads(out)
     assert again["session"] == first["session"]
     assert again["items"] == first["items"]

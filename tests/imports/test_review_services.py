@@ -3,7 +3,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from imports import services
+from imports import selectors, services
 from imports.models import ImportItem, ImportSession
 from movieranking.models import Movie, Ranking
 from tests.factories import candidate, make_item, make_movie, make_ranking, make_session
@@ -147,5 +147,5 @@ def test_counts(owner):
     items = [make_item(session) for _ in range(4)]
     services.item_add(item=items[0], rating=4)
     services.item_skip(item=items[1])
-    counts = services.session_counts(session)
+    counts = selectors.session_counts(session)
     assert (counts["total"], counts["added"], counts["skipped"], counts["pending"]) == (4, 1, 1, 2)

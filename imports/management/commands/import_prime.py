@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 
-from imports import runner, services, tmdb
+from imports import runner, selectors, services, tmdb
 from imports.models import ImportItem, ImportSession
 
 BAD_INPUT = 2  # unreadable file, a file that is not a history, unknown user
@@ -44,6 +44,11 @@ class Command(BaseCommand):
         "2 unreadable or unusable file or unknown user, 1 anything else (for example TMDB "
         "refusing the credentials; the import is kept and can be retried from its page)."
     )
+
+    def __init__(self, *args, client: tmdb.MovieSource | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The TMDB client to match with; by default the one the settings ask for.
+        self.client = client
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="The history file: .csv or Amazon's .zip.")
@@ -135,7 +140,8 @@ class Command(BaseCommand):
         return user
 
     def _match(self, session: ImportSession) -> None:
-        with tmdb.build_client() as client:
+        owned = self.client is None
+        with tmdb.build_client() if owned else contextlib.nullcontext(self.client) as client:
             source = "the offline demo catalog" if getattr(client, "offline", False) else "TMDB"
             self.stderr.write(f"Finding {session.movies_found} movies on {source}…", _plain)
             progress = _Progress(self.stderr)
@@ -156,7 +162,7 @@ class Command(BaseCommand):
 
     def _report(self, session: ImportSession, *, dry_run: bool) -> None:
         items = list(session.items.order_by("position"))
-        counts = services.session_counts(session)
+        counts = selectors.session_counts(session)
         if self.as_json:
             document = {
                 "session": str(session.pk),
@@ -216,8 +222,7 @@ def _read(path: str) -> bytes:
 
 
 def _review_url(session: ImportSession) -> str:
-    path = reverse("imports:review", args=[session.pk])
-    return getattr(settings, "SITE_URL", "").rstrip("/") + path
+    return reverse("imports:review", args=[session.pk])
 
 
 def _item_document(item: ImportItem) -> dict:
