@@ -253,6 +253,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's defaults give "django" a console handler of its own, so its records printed
+        # twice: there and through root. Declaring it drops that handler; it and its children
+        # (django.server's request lines too) print once, through root, in one format.
+        "django": {"handlers": [], "propagate": True},
         # urllib3 logs full request URLs on retries; a v3 key travels in the query string.
         "urllib3": {"level": "WARNING"},
     },
