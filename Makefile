@@ -12,7 +12,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install bench clean
+.PHONY: run test test-fast lint format install bench clean
 
 $(PY):
 	@if [ -z "$(PYTHON)" ]; then echo "No Python 3.12 or newer found. Install one, or run: make PYTHON=/path/to/python3.12 ..."; exit 1; fi
@@ -40,9 +40,14 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: export DEBUG ?= true
+# The tests set DEBUG=true themselves (tests/environment.py), so a bare `pytest` works too.
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Everything but PostgreSQL, the TMDB stand-in, the browser and subprocesses: a quick check.
+FAST := not postgres and not standin and not e2e and not slow
+test-fast: lint
+	$(PY) -m pytest -m "$(FAST)" $(PYTEST_ARGS)
 
 bench: export DEBUG ?= true
 bench: $(STAMP)

@@ -5,7 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow  # each test starts a fresh Python with its own environment
 
 PRODUCTION = {
     "DEBUG": "false",
