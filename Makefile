@@ -12,7 +12,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install bench clean
+.PHONY: run test test-fast lint lock format install bench clean
 
 $(PY):
 	@if [ -z "$(PYTHON)" ]; then echo "No Python 3.12 or newer found. Install one, or run: make PYTHON=/path/to/python3.12 ..."; exit 1; fi
@@ -20,11 +20,21 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# requirements-dev.txt is the lock: every package, direct or not, at one version, the
+# runtime ones exactly as in requirements.txt.
 $(STAMP): $(PY) requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Recompile the locks from requirements*.in, keeping every pin that still fits; a version
+# change in an .in file moves only what it must. LOCK_ARGS=--upgrade moves everything.
+LOCK = CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --strip-extras \
+  --allow-unsafe --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock: $(STAMP)
+	$(LOCK) --output-file requirements.txt requirements.in
+	$(LOCK) --output-file requirements-dev.txt requirements-dev.in
 
 run: export DEBUG ?= true
 run: $(STAMP)
@@ -40,9 +50,14 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: export DEBUG ?= true
+# The tests set DEBUG=true themselves (tests/environment.py), so a bare `pytest` works too.
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Everything but PostgreSQL, the TMDB stand-in, the browser and subprocesses: a quick check.
+FAST := not postgres and not standin and not e2e and not slow
+test-fast: lint
+	$(PY) -m pytest -m "$(FAST)" $(PYTEST_ARGS)
 
 bench: export DEBUG ?= true
 bench: $(STAMP)

@@ -5,6 +5,14 @@ from django.test import Client
 from tests.factories import make_user
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    # A test handed a PostgreSQL database needs a real server, whichever module it is in.
+    for item in items:
+        if "postgres_database" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings):
     # Background work runs inline in tests unless a test starts a real worker.

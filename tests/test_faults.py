@@ -27,7 +27,7 @@ from tests.fakes import FakeTMDB
 from tests.standin_support import RecordingStandin, closed_port, film_titles, history
 from tests.tmdb_standin import SYNTHETIC_FIRST_ID, StandinServer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.standin]
 
 KEY = "tmdb-fault-key-5e1f0c9a"
 THREADS = 4

@@ -16,6 +16,8 @@ from tests.tmdb_standin import StandinServer, synthetic_records
 
 ROOT = Path(__file__).resolve().parent.parent
 
+pytestmark = pytest.mark.standin
+
 
 @pytest.fixture
 def server():

@@ -37,6 +37,8 @@ WAIT_SECONDS = 25
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.standin,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",

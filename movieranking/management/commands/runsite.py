@@ -4,7 +4,7 @@ import sys
 import time
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -19,10 +19,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport, requeue_every, **options):
         manage = [sys.executable, "manage.py"]
-        children = [
-            subprocess.Popen([*manage, "db_worker"]),
-            subprocess.Popen([*manage, "runserver", "--noreload", addrport]),
-        ]
+        # Neither child runs under the autoreloader: it would start a second process of each,
+        # and a reloader parent that outlives its child would keep a stale worker around.
+        children = {
+            "worker": subprocess.Popen([*manage, "db_worker", "--no-reload"]),
+            "site": subprocess.Popen([*manage, "runserver", "--noreload", addrport]),
+        }
         self.stdout.write(f"Site on http://{addrport}/ with one worker. Ctrl-C stops both.")
 
         stopping = False
@@ -35,24 +37,25 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         next_requeue = time.monotonic() + requeue_every
         try:
-            while not stopping and all(child.poll() is None for child in children):
+            while not stopping and all(child.poll() is None for child in children.values()):
                 time.sleep(0.5)
-                if time.monotonic() >= next_requeue and _has_command("requeue_stale_imports"):
+                if time.monotonic() >= next_requeue:
                     call_command("requeue_stale_imports", verbosity=0)
                     next_requeue = time.monotonic() + requeue_every
         finally:
-            for child in children:
+            ended = [name for name, child in children.items() if child.poll() is not None]
+            for child in children.values():
                 if child.poll() is None:
                     child.terminate()
-            for child in children:
+            for child in children.values():
                 try:
                     child.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     child.kill()
+                    child.wait()
+        if ended and not stopping:
+            raise CommandError(
+                f"The {' and the '.join(ended)} exited on its own (its output is above); "
+                "stopped the rest."
+            )
         self.stdout.write("Stopped the site and the worker.")
-
-
-def _has_command(name: str) -> bool:
-    from django.core.management import get_commands
-
-    return name in get_commands()
