@@ -43,7 +43,19 @@ class _ReadOnly:
         return False
 
 
-class ImportItemInline(_ReadOnly, admin.TabularInline):
+class _ItemLinks:
+    """An item's TMDB match and the ranking it created, as links."""
+
+    @admin.display(description="TMDB match")
+    def match(self, item):
+        return _tmdb_link(item)
+
+    @admin.display(description="Ranking")
+    def created_ranking(self, item):
+        return _ranking_link(item)
+
+
+class ImportItemInline(_ItemLinks, _ReadOnly, admin.TabularInline):
     model = ImportItem
     extra = 0
     can_delete = False
@@ -54,14 +66,6 @@ class ImportItemInline(_ReadOnly, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(position__lte=INLINE_ITEMS)
-
-    @admin.display(description="TMDB match")
-    def match(self, item):
-        return _tmdb_link(item)
-
-    @admin.display(description="Ranking")
-    def created_ranking(self, item):
-        return _ranking_link(item)
 
 
 @admin.register(ImportSession)
@@ -217,7 +221,7 @@ class ConfidenceBand(admin.SimpleListFilter):
 
 
 @admin.register(ImportItem)
-class ImportItemAdmin(_ReadOnly, admin.ModelAdmin):
+class ImportItemAdmin(_ItemLinks, _ReadOnly, admin.ModelAdmin):
     list_display = [
         "title",
         "position",
@@ -236,14 +240,6 @@ class ImportItemAdmin(_ReadOnly, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    @admin.display(description="TMDB match")
-    def match(self, item):
-        return _tmdb_link(item)
-
-    @admin.display(description="Ranking")
-    def created_ranking(self, item):
-        return _ranking_link(item)
 
 
 @admin.register(TMDBLookup)
