@@ -293,10 +293,11 @@ def wait_for_http(url: str, timeout: float = 30, processes: Processes | None = N
 def start_standin(
     processes: Processes, *, latency: float, rate_limit: float, synthetic: int
 ) -> str:
-    """The TMDB stand-in in its own process (so it does not share a GIL with the client).
-    Returns its root URL; the API is at <root>/3."""
+    """The TMDB stand-in in its own process (so it does not share a GIL with the client),
+    counting requests per query (bench/standin.py). Returns its root URL; the API is at
+    <root>/3."""
     port = free_port()
-    argv = [PYTHON, "-m", "tests.tmdb_standin", "--port", str(port), "--latency", str(latency)]
+    argv = [PYTHON, "-m", "bench.standin", "--port", str(port), "--latency", str(latency)]
     argv += ["--rate-limit", str(rate_limit), "--synthetic", str(synthetic)]
     argv += ["--api-key", STANDIN_KEY]
     processes.start("standin", argv, dict(os.environ, PYTHONPATH=str(PROJECT)))
@@ -309,6 +310,28 @@ def standin_stats(url: str) -> dict:
     import requests
 
     return requests.get(f"{url}/_standin/stats", timeout=5).json()
+
+
+def standin_queries(url: str) -> dict:
+    """Requests per distinct search and per film's details (see bench/standin.py)."""
+    import requests
+
+    answer = requests.get(f"{url}/_standin/queries", timeout=30)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def searches_per_title(queries: dict, titles: list[str]) -> dict[str, int]:
+    """How many searches the rate limit let through for each title, whatever the year
+    asked for; the query compared case- and space-insensitively."""
+
+    def key(text: str) -> str:
+        return " ".join(text.casefold().split())
+
+    sent: dict[str, int] = {}
+    for search in queries["search"]:
+        sent[key(search["query"])] = sent.get(key(search["query"]), 0) + search["accepted"]
+    return {title: sent.get(key(title), 0) for title in titles}
 
 
 def standin_reset(url: str) -> None:
