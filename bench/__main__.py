@@ -28,6 +28,7 @@ from bench.common import Figure, exactly, postgres_version
 BENCHMARKS = {
     "parse": "parse",
     "matching": "matching",
+    "calibration": "match_calibration",
     "wizard": "wizard",
     "scale": "scale",
     "load": "load",
