@@ -153,7 +153,7 @@ def _figures(
             figures.append(
                 Figure(
                     f"{action}: latency p50 / p95",
-                    f"{percentile(times, 0.5):.0f} / {percentile(times, 0.95):.0f}",
+                    f"{percentile(times, 0.5):,.0f} / {percentile(times, 0.95):,.0f}",
                     "ms",
                 )
             )

@@ -117,7 +117,7 @@ def measure(args: argparse.Namespace) -> list[Figure]:
     floor = stats["requests"] / RATE_LIMIT
     per_title = sequential_seconds / subset
     return [
-        Figure(f"{count} titles, {threads} threads: wall time of session_match", seconds, "s"),
+        Figure(f"{count:,} titles, {threads} threads: wall time of session_match", seconds, "s"),
         Figure(
             "requests the stand-in received (429s included); the client counted",
             stats["requests"],

@@ -181,7 +181,7 @@ def _figures(
     items = check["items"]
     tasks = check["tasks"]
     return [
-        Figure(f"{PEOPLE} × {titles}-title imports at once: wall time to all matched", wall, "s"),
+        Figure(f"{PEOPLE} × {titles:,}-title imports at once: wall time to all matched", wall, "s"),
         Figure("slowest upload answer (parse + store + JSON)", upload, "s"),
         Figure("requests the stand-in received (429s included)", stats["requests"], "req"),
         Figure(f"floor: requests ÷ {RATE_LIMIT} req/s", floor, "s"),
@@ -232,7 +232,7 @@ def _figures(
             detail=", ".join(f"{k} {v}" for k, v in sorted(tasks.items())),
         ),
         *memory,
-        Figure(f"{titles}-title imports per hour, whole site (measured)", per_hour, "/h"),
+        Figure(f"{titles:,}-title imports per hour, whole site (measured)", per_hour, "/h"),
         Figure(
             f"… per db_worker ({DB_WORKERS} workers share the {RATE_LIMIT}/s budget)",
             per_hour / DB_WORKERS,
@@ -240,7 +240,7 @@ def _figures(
         ),
         Figure(
             f"… ceiling at {RATE_LIMIT} req/s ({stats['requests'] / PEOPLE:,.0f} requests "
-            "per import)",
+            "per import, 429s included)",
             3600 * RATE_LIMIT / (stats["requests"] / PEOPLE),
             "/h",
         ),
