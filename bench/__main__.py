@@ -6,7 +6,8 @@
 
 Everything runs against local servers only (PostgreSQL on 127.0.0.1, the TMDB stand-in,
 gunicorn on loopback). The table is also written to bench/results/latest.md. Benchmarks
-report; they never assert.
+report; they never assert. Each row's verdict is computed from its value against its
+target: `yes`, `no`, or blank when the figure has no target.
 """
 
 from __future__ import annotations
@@ -21,15 +22,19 @@ import traceback
 from datetime import datetime
 from pathlib import Path
 
-from bench.common import Figure, postgres_version
+from bench.common import Figure, exactly, postgres_version
 
-BENCHMARKS = ["parse", "matching", "wizard", "scale", "load"]
+# Benchmark name → its module under bench/.
+BENCHMARKS = {
+    "parse": "parse",
+    "matching": "matching",
+    "calibration": "match_calibration",
+    "wizard": "wizard",
+    "scale": "scale",
+    "load": "load",
+}
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
-COLUMNS = ("benchmark", "figure", "value", "target", "met?")
-
-
-def _met(figure: Figure) -> str:
-    return {True: "yes", False: "NO", None: ""}[figure.met]
+COLUMNS = ("benchmark", "figure", "value", "target", "verdict")
 
 
 def _cpu_model() -> str:
@@ -89,15 +94,19 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\n== {name}{' (quick)' if args.quick else ''}", flush=True)
         started = time.monotonic()
         try:
-            figures = importlib.import_module(f"bench.{name}").run(args.quick)
+            figures = importlib.import_module(f"bench.{BENCHMARKS[name]}").run(args.quick)
         except Exception as error:  # the others still run; Ctrl-C still stops everything
             traceback.print_exc()
-            figures = [Figure(f"did not finish: {error}".splitlines()[0][:160], None, met=False)]
+            figures = [
+                Figure("runs stopped by an error", 1, target=exactly(0)),
+                Figure("the error", f"{error}".splitlines()[0][:160] or type(error).__name__),
+            ]
         elapsed = time.monotonic() - started
         figures.append(Figure("benchmark wall time", elapsed, "s"))
         for figure in figures:
-            rows.append((name, figure.name, figure.shown(), figure.target, _met(figure)))
-            print(f"  {figure.name}: {figure.shown()}  {figure.target} {_met(figure)}".rstrip())
+            row = (name, figure.name, figure.shown(), figure.target_shown, figure.verdict)
+            rows.append(row)
+            print(f"  {figure.name}: {' '.join(row[2:])}".rstrip())
 
     header.append(f"load average at end: {os.getloadavg()[0]:.2f} (1 min)")
     mode = " (--quick: reduced sizes)" if args.quick else ""

@@ -32,20 +32,83 @@ STANDIN_KEY = "bench-standin-key"  # the only key the stand-in accepts
 RESULT_MARK = "BENCH-RESULT "
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a figure should be: `op` is one of <, ≤, =, ≥, > and `bound` is in the
+    figure's unit."""
+
+    op: str
+    bound: float
+
+    def met(self, value: float) -> bool:
+        return {
+            "<": value < self.bound,
+            "≤": value <= self.bound,
+            "=": value == self.bound,
+            "≥": value >= self.bound,
+            ">": value > self.bound,
+        }[self.op]
+
+    def shown(self, unit: str) -> str:
+        bound = f"{self.bound:,g}"
+        if self.op == "=":
+            return f"{bound} {unit}".strip()
+        return f"{self.op} {bound} {unit}".strip()
+
+
+def below(bound: float) -> Target:
+    return Target("<", bound)
+
+
+def at_most(bound: float) -> Target:
+    return Target("≤", bound)
+
+
+def exactly(bound: float) -> Target:
+    return Target("=", bound)
+
+
+def at_least(bound: float) -> Target:
+    return Target("≥", bound)
+
+
 @dataclass
 class Figure:
-    name: str
+    """One row of the table. The verdict is computed from the value against the target:
+    `yes` or `no`, blank without a target. A figure with a target must have a number (or
+    None: not measured, which fails its target)."""
+
+    name: str  # what it measures
     value: float | int | str | None
     unit: str = ""
-    target: str = ""
-    met: bool | None = None  # None: no target
+    target: Target | None = None
+    detail: str = ""  # shown after the value in brackets, e.g. "2,624 of 2,625"
+    digits: int | None = None  # decimals shown; None: by size
+
+    def __post_init__(self) -> None:
+        if isinstance(self.target, dict):  # from a child process's JSON
+            self.target = Target(**self.target)
+        if self.target is not None and isinstance(self.value, (str, bool)):
+            raise TypeError(f"{self.name!r}: a figure with a target needs a number")
+
+    @property
+    def verdict(self) -> str:
+        if self.target is None:
+            return ""
+        return "yes" if self.value is not None and self.target.met(self.value) else "no"
+
+    @property
+    def target_shown(self) -> str:
+        return self.target.shown(self.unit) if self.target is not None else ""
 
     def shown(self) -> str:
         value = self.value
         if value is None:
-            text = "—"
-        elif isinstance(value, (bool, str)):
-            text = str(value)
+            text = "not measured"
+        elif isinstance(value, str):
+            text = value
+        elif self.digits is not None:
+            text = f"{value:,.{self.digits}f}"
         elif isinstance(value, int) or (float(value).is_integer() and abs(value) >= 100):
             text = f"{int(value):,}"
         elif abs(value) >= 100:
@@ -54,14 +117,14 @@ class Figure:
             text = f"{value:.1f}"
         else:
             text = f"{value:.2f}"
-        return f"{text} {self.unit}".strip()
+        text = f"{text} {self.unit}".strip() if value is not None else text
+        return f"{text} ({self.detail})" if self.detail else text
 
 
-def within(name: str, value: float, unit: str, limit: float, *, strict: bool = False) -> Figure:
-    """A figure whose target is an upper bound (`strict`: below it)."""
-    met = value < limit if strict else value <= limit
-    bound = "0" if limit == 0 and not strict else f"{'<' if strict else '≤'} {limit:g} {unit}"
-    return Figure(name, value, unit, bound.strip(), met)
+def share(name: str, count: int, total: int, target: Target | None = None) -> Figure:
+    """`count` of `total` as a percentage, with both counts shown."""
+    value = 100 * count / total if total else None
+    return Figure(name, value, "%", target, f"{count:,} of {total:,}", digits=2)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -293,8 +356,9 @@ def wait_for_http(url: str, timeout: float = 30, processes: Processes | None = N
 def start_standin(
     processes: Processes, *, latency: float, rate_limit: float, synthetic: int
 ) -> str:
-    """The TMDB stand-in in its own process (so it does not share a GIL with the client).
-    Returns its root URL; the API is at <root>/3."""
+    """The TMDB stand-in in its own process (so it does not share a GIL with the client),
+    counting requests per query. Returns its root URL; the API is at
+    <root>/3."""
     port = free_port()
     argv = [PYTHON, "-m", "tests.tmdb_standin", "--port", str(port), "--latency", str(latency)]
     argv += ["--rate-limit", str(rate_limit), "--synthetic", str(synthetic)]
@@ -309,6 +373,28 @@ def standin_stats(url: str) -> dict:
     import requests
 
     return requests.get(f"{url}/_standin/stats", timeout=5).json()
+
+
+def standin_queries(url: str) -> dict:
+    """Requests per distinct search and per film's details (the stand-in's /_standin/queries)."""
+    import requests
+
+    answer = requests.get(f"{url}/_standin/queries", timeout=30)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def searches_per_title(queries: dict, titles: list[str]) -> dict[str, int]:
+    """How many searches the rate limit let through for each title, whatever the year
+    asked for; the query compared case- and space-insensitively."""
+
+    def key(text: str) -> str:
+        return " ".join(text.casefold().split())
+
+    sent: dict[str, int] = {}
+    for search in queries["search"]:
+        sent[key(search["query"])] = sent.get(key(search["query"]), 0) + search["accepted"]
+    return {title: sent.get(key(title), 0) for title in titles}
 
 
 def standin_reset(url: str) -> None:

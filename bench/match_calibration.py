@@ -1,6 +1,8 @@
-"""How honest is the matcher's confidence? Prints precision per confidence band.
+"""How honest is the matcher's confidence? The share of right picks per confidence band.
 
-    .venv/bin/python bench/match_calibration.py [--catalog imports/data/offline_catalog.json]
+    python -m bench calibration                   # its rows in the one table
+    python -m bench.match_calibration --report    # the full breakdown, by band and by kind
+        [--catalog PATH] [--seed 7] [--namesakes 0.3] [--show-wrong]
 
 Builds a labelled set of (Amazon-style title, watch date, true TMDB id) from a catalog of
 films, perturbing titles the way Amazon writes them (edition tags, years, "Matrix, The",
@@ -10,31 +12,47 @@ made-up obscure namesakes of some films (TMDB has plenty). Like TMDB, the search
 translated titles and returns results in relevance order, not by popularity. The target: at
 confidence >= 0.85, at least 99 in 100 picks right.
 
-Without the offline catalog it uses a small built-in seed of well-known films.
+The set is generated from the same catalog the search runs over, and the matcher was tuned
+with it: it shows how the confidence behaves on these kinds of variants, not how often the
+matcher is right on real Amazon histories.
+
+Without the offline catalog it uses a small built-in seed of well-known films, and says so.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import random
 import re
 import sys
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import (
+    PROJECT,
+    Figure,
+    at_least,
+    django_env,
+    exactly,
+    module_main,
+    run_inner,
+    share,
+)
 
-from imports.matching import ItemToMatch, match_item
-from imports.reading.titles import clean_title, normalize
-from imports.tmdb import MovieCandidate, MovieDetails
-
-CATALOG = (
-    Path(__file__).resolve().parent.parent / "imports" / "tmdb" / "data" / "offline_catalog.json"
+# Wherever the imports app keeps it.
+CATALOG = next(
+    iter(sorted(PROJECT.glob("imports/**/offline_catalog.json"))),
+    PROJECT / "imports" / "data" / "offline_catalog.json",
 )
 TODAY = date(2026, 6, 1)
-BANDS = [(0.0, 0.0), (0.0001, 0.5), (0.5, 0.7), (0.7, 0.85), (0.85, 1.0)]
+SURE, LIKELY = 0.85, 0.6  # the review page's "Sure" and "Likely"
+TARGET_SHARE = 99.0  # % of right picks at confidence >= SURE
+BANDS = [(0.0, 0.0), (0.0001, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.85), (0.85, 1.0)]
 
 # (tmdb id, title, original title, release date, votes, alternative titles): used when the
 # offline catalog is not there. Vote counts are rounded.
@@ -164,14 +182,18 @@ NOT_IN_CATALOG = [
 EDITION_TAGS = [" [dt./OV]", " [OV/OmU]", " [OV]", " (4K UHD)", " [Ultra HD]", " (Subbed)"]
 
 
-def load_catalog(path: Path) -> list[MovieDetails]:
+def load_catalog(path: Path) -> tuple[list, str]:
+    """The films, and where they come from in words."""
+    from imports.tmdb import MovieDetails
+
     if not path.exists():
         print(f"{path} not found: using the built-in seed of {len(SEED)} films")
-        return [
+        films = [
             MovieDetails(i, t, o or t, release_date=date.fromisoformat(d), vote_count=v,
                          alternative_titles=tuple(alts))
             for i, t, o, d, v, alts in SEED
         ]  # fmt: skip
+        return films, "the built-in seed"
     raw = json.loads(path.read_text(encoding="utf-8"))
     rows = raw.get("movies") or raw.get("results") or [] if isinstance(raw, dict) else raw
     films = []
@@ -192,17 +214,19 @@ def load_catalog(path: Path) -> list[MovieDetails]:
             )
         )
     print(f"{path}: {len(films)} films")
-    return films
+    return films, "the offline catalog"
 
 
 class LocalSearch:
     """TMDB-like: words match title, original or alternative titles; relevance, not votes."""
 
-    def __init__(self, films: list[MovieDetails]):
+    def __init__(self, films: list):
         self.films = films
         self.calls = 0
 
-    def __call__(self, text: str, year: int | None) -> list[MovieCandidate]:
+    def __call__(self, text: str, year: int | None) -> list:
+        from imports.reading.titles import normalize
+
         self.calls += 1
         words = set(normalize(text).split())
         hits = []
@@ -216,11 +240,13 @@ class LocalSearch:
                 hits.append((-overlap, abs(shortest - len(normalize(text))), film.tmdb_id, film))
         return [_head(film) for *_, film in sorted(hits)[:20]]
 
-    def details(self, tmdb_id: int) -> MovieDetails:
+    def details(self, tmdb_id: int):
         return next(film for film in self.films if film.tmdb_id == tmdb_id)
 
 
-def _head(film: MovieDetails) -> MovieCandidate:
+def _head(film):
+    from imports.tmdb import MovieCandidate
+
     return MovieCandidate(
         film.tmdb_id, film.title, film.original_title, release_date=film.release_date,
         vote_count=film.vote_count, popularity=film.popularity,
@@ -248,9 +274,11 @@ def _swap_numeral(title: str) -> str | None:
     return None
 
 
-def obscure_namesakes(films: list[MovieDetails], share: float, rng: random.Random):
+def obscure_namesakes(films: list, share: float, rng: random.Random):
     """TMDB is full of little-known films (shorts, TV films) sharing a famous title. They go
     into the search only; the labelled truth stays the famous film."""
+    from imports.tmdb import MovieDetails
+
     return [
         MovieDetails(
             tmdb_id=90_000_000 + n,
@@ -264,8 +292,10 @@ def obscure_namesakes(films: list[MovieDetails], share: float, rng: random.Rando
     ]
 
 
-def labelled_items(films: list[MovieDetails], rng: random.Random):
+def labelled_items(films: list, rng: random.Random):
     """Yield (perturbation, Amazon title, watch date, true tmdb id or None)."""
+    from imports.reading.titles import normalize
+
     by_title = defaultdict(list)
     for film in films:
         by_title[normalize(film.title)].append(film)
@@ -313,64 +343,185 @@ def labelled_items(films: list[MovieDetails], rng: random.Random):
         yield "not in catalog", title, date(2024, 5, 1), None
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--catalog", type=Path, default=CATALOG)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--show-wrong", action="store_true", help="list confident mistakes")
-    parser.add_argument(
-        "--namesakes", type=float, default=0.3, help="share of films given an obscure namesake"
-    )
-    args = parser.parse_args()
+@dataclass
+class Outcome:
+    kind: str  # the perturbation
+    title: str
+    watched: date
+    truth: int | None  # None: not in the catalog
+    picked: int | None
+    confidence: float
+    reason: str
 
-    films = load_catalog(args.catalog)
-    rng = random.Random(args.seed)
-    namesakes = obscure_namesakes(films, args.namesakes, rng)
-    print(f"{len(namesakes)} obscure namesakes added to the search")
+    @property
+    def right(self) -> bool:
+        return self.picked == self.truth
+
+
+@dataclass
+class Calibration:
+    source: str  # where the films come from, in words
+    films: int
+    namesakes: int
+    searches: int
+    outcomes: list[Outcome]
+
+
+def calibrate(catalog: Path, seed: int, namesake_share: float) -> Calibration:
+    from imports.matching import ItemToMatch, match_item
+    from imports.reading.titles import clean_title
+
+    films, source = load_catalog(catalog)
+    rng = random.Random(seed)
+    namesakes = obscure_namesakes(films, namesake_share, rng)
     search = LocalSearch(films + namesakes)
-    bands: Counter[tuple[float, float]] = Counter()
-    right_in_band: Counter[tuple[float, float]] = Counter()
-    by_kind: dict[str, list[tuple[bool, float]]] = defaultdict(list)
-    confident_mistakes = []
-    total = 0
+    outcomes = []
     for kind, amazon_title, watched, truth in labelled_items(films, rng):
         cleaned = clean_title(amazon_title)
         item = ItemToMatch(amazon_title, cleaned.search_title, cleaned.year_hint, (watched,))
         result = match_item(item, search=search, details=search.details)
         picked = result.best.tmdb_id if result.best else None
-        right = picked == truth
-        band = next(b for b in reversed(BANDS) if result.confidence >= b[0])
-        bands[band] += 1
-        right_in_band[band] += right
-        by_kind[kind].append((right, result.confidence))
-        total += 1
-        if result.confidence >= 0.85 and not right:
-            confident_mistakes.append((kind, amazon_title, watched, truth, picked, result))
+        outcomes.append(
+            Outcome(kind, amazon_title, watched, truth, picked, result.confidence, result.reason)
+        )
+    return Calibration(source, len(films), len(namesakes), search.calls, outcomes)
 
-    print(f"\n{total} items, {search.calls} searches ({search.calls / total:.2f} per item)\n")
+
+def wilson_lower(right: int, total: int, z: float = 1.96) -> float:
+    """Lower end of the 95 % Wilson score interval of right ÷ total, in %."""
+    if not total:
+        return float("nan")
+    p = right / total
+    centre = p + z * z / (2 * total)
+    spread = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total))
+    return 100 * (centre - spread) / (1 + z * z / total)
+
+
+def figures(result: Calibration) -> list[Figure]:
+    outcomes = result.outcomes
+    variants = [o for o in outcomes if o.truth is not None]
+    absent = [o for o in outcomes if o.truth is None]
+    sure = [o for o in outcomes if o.confidence >= SURE]
+    likely = [o for o in outcomes if LIKELY <= o.confidence < SURE]
+    unsure = [o for o in outcomes if o.confidence < LIKELY]
+    sure_right = sum(o.right for o in sure)
+    kinds = Counter(o.kind for o in variants)
+    return [
+        Figure(
+            f"labelled set: {len(kinds)} kinds of Amazon-style variant of {result.source}'s "
+            "films, made by the benchmark, + titles not in it",
+            len(outcomes),
+            "titles",
+            detail=f"{len(variants):,} variants of {result.films:,} films, "
+            f"{len(absent)} not in the catalog",
+        ),
+        Figure(
+            f"films the local search holds: {result.source} + made-up obscure namesakes",
+            result.films + result.namesakes,
+            "films",
+            detail=f"{result.films:,} + {result.namesakes:,}",
+        ),
+        share(f"right picks at confidence ≥ {SURE}", sure_right, len(sure), at_least(TARGET_SHARE)),
+        Figure(
+            f"… lower end of its 95 % interval (Wilson), {len(sure):,} picks",
+            wilson_lower(sure_right, len(sure)),
+            "%",
+            digits=2,
+        ),
+        share(
+            f"right picks at confidence {LIKELY}–{SURE}", sum(o.right for o in likely), len(likely)
+        ),
+        share(f"right picks at confidence < {LIKELY}", sum(o.right for o in unsure), len(unsure)),
+        share(
+            "top-1 right, any confidence (variants of catalog films)",
+            sum(o.right for o in variants),
+            len(variants),
+        ),
+        share(f"labelled titles given confidence ≥ {SURE}", len(sure), len(outcomes)),
+        Figure(
+            f"titles not in the catalog given confidence ≥ {SURE}",
+            sum(o.confidence >= SURE for o in absent),
+            "titles",
+            exactly(0),
+            detail=f"of {len(absent)}",
+        ),
+    ]
+
+
+# --- In the one table ------------------------------------------------------------------------
+
+
+def run(quick: bool) -> list[Figure]:
+    # Pure Python, no database; a child process all the same, like every benchmark's Django
+    # half, so the orchestrator never imports the app.
+    env = django_env("sqlite:///" + os.devnull)
+    return run_inner("bench.match_calibration", [], env, timeout=600)
+
+
+def measure(args: argparse.Namespace) -> list[Figure]:
+    return figures(calibrate(args.catalog, args.seed, args.namesakes))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--catalog", type=Path, default=CATALOG)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--namesakes", type=float, default=0.3, help="share of films given an obscure namesake"
+    )
+    return parser
+
+
+# --- The full breakdown ----------------------------------------------------------------------
+
+
+def report(result: Calibration, show_wrong: bool) -> None:
+    outcomes = result.outcomes
+    total = len(outcomes)
+    print(f"{result.namesakes} obscure namesakes added to the search")
+    print(f"\n{total} items, {result.searches} searches ({result.searches / total:.2f} per item)\n")
     print(f"{'confidence':>14} {'items':>6} {'right':>6} {'precision':>9}")
+    in_band: dict[tuple[float, float], list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:  # each band from its lower end up to the next one's
+        in_band[next(b for b in reversed(BANDS) if outcome.confidence >= b[0])].append(outcome)
     for band in BANDS:
         label = "0" if band == (0.0, 0.0) else f"{band[0]:.2f}-{band[1]:.2f}"
-        n = bands[band]
-        precision = f"{right_in_band[band] / n:.3f}" if n else "-"
-        print(f"{label:>14} {n:>6} {right_in_band[band]:>6} {precision:>9}")
-    confident = bands[BANDS[-1]]
-    print(
-        f"\nprecision at >= 0.85: {right_in_band[BANDS[-1]]}/{confident}"
-        f" = {right_in_band[BANDS[-1]] / max(confident, 1):.3f} (target >= 0.99)\n"
-    )
-    print(f"{'perturbation':>18} {'items':>6} {'right':>6} {'>=0.85':>7} {'mean conf':>9}")
+        rows = in_band[band]
+        right = sum(o.right for o in rows)
+        precision = f"{right / len(rows):.4f}" if rows else "-"
+        print(f"{label:>14} {len(rows):>6} {right:>6} {precision:>9}")
+    print()
+    for figure in figures(result):
+        print(f"{figure.name}: {figure.shown()}  {figure.target_shown} {figure.verdict}".rstrip())
+    print(f"\n{'perturbation':>18} {'items':>6} {'right':>6} {'>=0.85':>7} {'mean conf':>9}")
+    by_kind: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        by_kind[outcome.kind].append(outcome)
     for kind, rows in by_kind.items():
-        rights = sum(r for r, _ in rows)
-        sure = sum(c >= 0.85 for _, c in rows)
-        mean = sum(c for _, c in rows) / len(rows)
+        rights = sum(o.right for o in rows)
+        sure = sum(o.confidence >= SURE for o in rows)
+        mean = sum(o.confidence for o in rows) / len(rows)
         print(f"{kind:>18} {len(rows):>6} {rights:>6} {sure:>7} {mean:>9.2f}")
-    if args.show_wrong or confident_mistakes:
+    confident_mistakes = [o for o in outcomes if o.confidence >= SURE and not o.right]
+    if show_wrong or confident_mistakes:
         print(f"\nconfident mistakes: {len(confident_mistakes)}")
-        for kind, title, watched, truth, picked, result in confident_mistakes[:30]:
-            print(f"  [{kind}] {title!r} watched {watched}: truth {truth}, picked {picked}")
-            print(f"      {result.confidence} {result.reason}")
+        for o in confident_mistakes[:30]:
+            print(
+                f"  [{o.kind}] {o.title!r} watched {o.watched}: truth {o.truth}, picked {o.picked}"
+            )
+            print(f"      {o.confidence} {o.reason}")
+
+
+def report_main(argv: list[str]) -> None:
+    parser = _parser()
+    parser.add_argument("--report", action="store_true")
+    parser.add_argument("--show-wrong", action="store_true", help="list confident mistakes")
+    args = parser.parse_args(argv)
+    report(calibrate(args.catalog, args.seed, args.namesakes), args.show_wrong)
 
 
 if __name__ == "__main__":
-    main()
+    if "--report" in sys.argv[1:]:
+        report_main(sys.argv[1:])
+    else:
+        module_main("calibration", measure, _parser())

@@ -16,6 +16,7 @@ import csv
 import io
 import os
 import statistics
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -24,16 +25,18 @@ from pathlib import Path
 
 from bench.common import (
     Figure,
+    at_most,
+    below,
     django_env,
+    exactly,
     log,
     migrate,
     module_main,
     run_inner,
     temp_postgres,
     vm_hwm_mb,
-    within,
 )
-from bench.sample_data import amazon_viewing_history, exporter_v3
+from bench.sample_data import amazon_viewing_history, exporter_v3, films_in_v3
 
 ROWS = 100_000
 # Amazon's file is about 520 bytes a row; 90,000 rows stay under the 50 MB upload limit.
@@ -89,10 +92,10 @@ def _store(data: bytes, owner_name: str, file_name: str):
 
 
 def _clear_title_caches() -> None:
-    """Empty the parser's memo caches (titles, dates) so a run starts as cold as the first."""
-    from imports import dates, reading, titles
-
-    for module in (titles, reading, dates):
+    """Empty every memo cache of the imports app (titles, dates, …) so a run starts as cold
+    as the first, wherever the parser's modules live."""
+    loaded = [module for name, module in list(sys.modules.items()) if name.startswith("imports")]
+    for module in loaded:
         for value in vars(module).values():
             if callable(getattr(value, "cache_clear", None)):
                 value.cache_clear()
@@ -117,7 +120,7 @@ def _stages(data: bytes, name: str, label: str, kind: str) -> Figure:
     stored_at = time.perf_counter()
     parse, fold, store = (parsed_at - started, summarized_at - parsed_at, stored_at - summarized_at)
     return Figure(
-        f"{name}: where the time goes, {label}",
+        f"{name}: parse+store split into its steps (one more run), {label}",
         f"parse {parse:.2f} s · summarize {fold:.2f} s · insert {store:.2f} s",
     )
 
@@ -154,12 +157,13 @@ def measure(args: argparse.Namespace) -> list[Figure]:
         rss_growth = _peak_rss_mb() - rss_before
         bare = _bare_csv_seconds(data)
         figures += [
-            Figure(f"{name}: parse+store, {label}", rows / seconds, "rows/s"),
-            within(
-                f"{name}: parse+store time ÷ bare csv.reader pass, {label}",
+            Figure(f"{name}: parse+store speed (cold caches), {label}", rows / seconds, "rows/s"),
+            Figure(
+                f"{name}: parse+store time ÷ bare csv.reader pass (same bytes, same process), "
+                f"{label}",
                 seconds / bare,
                 "×",
-                MAX_RATIO,
+                at_most(MAX_RATIO),
             ),
         ]
         if kind == "v3":
@@ -171,30 +175,34 @@ def measure(args: argparse.Namespace) -> list[Figure]:
             tracemalloc.stop()
             figures += [
                 Figure(
-                    f"{name}: movies stored ({session.episodes:,} episodes, "
-                    f"{session.duplicates:,} duplicates folded), {label}",
+                    f"{name}: films stored, of the films the generated file holds, {label}",
                     session.movies_found,
-                    "items",
+                    "films",
+                    exactly(films_in_v3(data)),
+                    detail=f"{session.episodes:,} episode rows and {session.duplicates:,} "
+                    "duplicate rows left out",
                 ),
-                within(
-                    f"{name}: peak memory, tracemalloc, {label}",
+                Figure(
+                    f"{name}: peak memory of parse+store, tracemalloc (second run), {label}",
                     peak,
                     "MB",
-                    MAX_PEAK_MB,
-                    strict=True,
+                    below(MAX_PEAK_MB),
                 ),
-                within(
-                    f"{name}: peak memory, RSS growth (VmHWM), {label}",
+                Figure(
+                    f"{name}: peak memory of parse+store, growth of peak RSS (VmHWM), {label}",
                     rss_growth,
                     "MB",
-                    MAX_PEAK_MB,
-                    strict=True,
+                    below(MAX_PEAK_MB),
                 ),
             ]
         if kind == "v3":
             figures.append(_stages(data, name, label, kind))
         figures.append(
-            Figure(f"{name}: bare csv.reader pass (baseline), {label}", rows / bare, "rows/s")
+            Figure(
+                f"{name}: bare csv.reader pass (baseline, median of 3), {label}",
+                rows / bare,
+                "rows/s",
+            )
         )
     return figures
 

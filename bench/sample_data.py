@@ -30,7 +30,20 @@ SHOWS = [f"{a} {b}" for a in SHOW_WORDS for b in SHOW_WORDS if a != b]  # 132 se
 
 def catalog_titles(start: int, count: int) -> list[str]:
     """Titles `start` .. `start + count` of the stand-in's synthetic catalog (seed 1234)."""
-    return [record["title"] for record in synthetic_records(start + count)[start:]]
+    return list(catalog_films(start, count))
+
+
+def catalog_films(start: int, count: int) -> dict[str, int]:
+    """Title → TMDB id of the same films: the right match for each title."""
+    return {record["title"]: record["id"] for record in synthetic_records(start + count)[start:]}
+
+
+def films_in_v3(data: bytes) -> int:
+    """How many distinct films a history from exporter_v3() holds: its film rows carry the
+    ids of film number n < 1,000,000 (episodes, trailers and bonus material are above)."""
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8")))
+    films = {row["Global Title Identifier"] for row in reader if row["Type"] == "Movie"}
+    return sum(int(gti.rsplit("-", 1)[1], 16) < 1_000_000 for gti in films)
 
 
 class _Clock:
@@ -164,9 +177,11 @@ def amazon_viewing_history(rows: int, *, seed: int = 7) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def session_with_items(owner, count: int):
+def session_with_items(owner, count: int, *, first_tmdb_id: int = 20_000_000):
     """A ready-to-review import session of `count` matched items, bulk-created (no TMDB, no
-    posters: a film page then loads nothing from other sites). Call inside Django."""
+    posters: a film page then loads nothing from other sites). Item n is matched to film
+    `first_tmdb_id + n`; another film `first_tmdb_id + 10,000,000 + n` is its alternative.
+    Call inside Django."""
     from datetime import date
 
     from imports.models import ImportItem, ImportSession
@@ -205,10 +220,10 @@ def session_with_items(owner, count: int):
             title=f"Film {n} [OV]",
             search_title=f"Film {n}",
             candidates=[
-                film(20_000_000 + n, f"Film {n}", 2001),
-                film(30_000_000 + n, f"Film {n} Returns", 2011),
+                film(first_tmdb_id + n, f"Film {n}", 2001),
+                film(first_tmdb_id + 10_000_000 + n, f"Film {n} Returns", 2011),
             ],
-            match_tmdb_id=20_000_000 + n,
+            match_tmdb_id=first_tmdb_id + n,
             lookup=ImportItem.Lookup.DONE,
             confidence=0.95,
             reason="exact title",

@@ -155,6 +155,25 @@ def test_stats_endpoint_counts_and_resets(server):
     assert requests.get(f"{server.url}/_standin/stats").json()["requests"] == 0
 
 
+def test_queries_endpoint_counts_each_search_and_film_and_the_429s():
+    with StandinServer(rate_limit=3) as server, client_for(server, max_retries=0) as client:
+        client.search_movies("Heat")
+        client.search_movies("Heat", year=1995)
+        client.movie_details(949)
+        with pytest.raises(TMDBRateLimited):
+            client.search_movies("Heat")
+        queries = requests.get(f"{server.url}/_standin/queries").json()
+        requests.post(f"{server.url}/_standin/reset")
+        after_reset = server.queries()
+
+    assert sorted(queries["search"], key=lambda q: str(q["year"])) == [
+        {"query": "Heat", "year": 1995, "accepted": 1, "throttled": 0},
+        {"query": "Heat", "year": None, "accepted": 1, "throttled": 1},
+    ]
+    assert queries["movie"] == [{"id": 949, "accepted": 1, "throttled": 0}]
+    assert after_reset == {"search": [], "movie": []}
+
+
 def test_synthetic_catalog_has_distinct_searchable_titles():
     films = synthetic_records(1500)
     assert len({film["title"] for film in films}) == 1500

@@ -7,7 +7,8 @@ Data: the bundled offline catalog, plus optionally N synthetic films ("The Silen
 
 Misbehaviour on demand: latency per request, a sliding one-second rate limit answering 429
 (with or without Retry-After), a seeded fraction of 500/503 answers, and hanging past the
-client's read timeout. Counters at GET /_standin/stats, reset with POST /_standin/reset.
+client's read timeout. Counters at GET /_standin/stats, requests per distinct search and per
+film at GET /_standin/queries, all reset with POST /_standin/reset.
 
     with StandinServer(latency=0.08, rate_limit=40) as server:
         client = TMDBClient(api_key="any", base_url=server.base_url)
@@ -205,6 +206,8 @@ class StandinServer:
             self._accepted: deque[float] = deque()  # accepted requests, last second
             self._arrivals: deque[float] = deque()  # every API request, last second
             self._paths: Counter[str] = Counter()
+            # (kind, *key, "accepted" | "throttled"): per distinct search and per film.
+            self._queries: Counter[tuple] = Counter()
             self._counts: Counter[str] = Counter()
             self._in_flight = 0
 
@@ -225,11 +228,27 @@ class StandinServer:
                 "paths": dict(self._paths),
             }
 
+    def queries(self) -> dict[str, list[dict[str, Any]]]:
+        """Requests per distinct search (text as sent, and year) and per film's details:
+        `accepted` let through the rate limit, `throttled` answered 429."""
+        with self._lock:
+            counted = dict(self._queries)
+        entries: dict[tuple, dict[str, Any]] = {}
+        for (kind, *key, outcome), count in counted.items():
+            fields = {"query": key[0], "year": key[1]} if kind == "search" else {"id": key[0]}
+            entry = entries.setdefault((kind, *key), {**fields, "accepted": 0, "throttled": 0})
+            entry[outcome] += count
+        return {
+            kind: [entry for (entry_kind, *_), entry in entries.items() if entry_kind == kind]
+            for kind in ("search", "movie")
+        }
+
     # -- decisions, made under the lock so concurrent requests see one consistent state --
 
-    def _arrive(self, path: str) -> bool:
+    def _arrive(self, path: str, query: dict[str, list[str]] | None = None) -> bool:
         """Count an API request; False when it is over the rate limit."""
         now = time.monotonic()
+        key = _query_key(path, query or {})
         with self._lock:
             self._counts["requests"] += 1
             self._paths[_path_pattern(path)] += 1
@@ -242,7 +261,11 @@ class StandinServer:
             )
             if self.rate_limit and len(self._accepted) >= self.rate_limit:
                 self._counts["throttled"] += 1
+                if key:
+                    self._queries[(*key, "throttled")] += 1
                 return False
+            if key:
+                self._queries[(*key, "accepted")] += 1
             self._accepted.append(now)
             self._in_flight += 1
             self._counts["max_in_flight"] = max(self._counts["max_in_flight"], self._in_flight)
@@ -263,6 +286,17 @@ class StandinServer:
 
     def _authorized(self, key: str) -> bool:
         return bool(key) and (self.api_key is None or key == self.api_key)
+
+
+def _query_key(path: str, query: dict[str, list[str]]) -> tuple | None:
+    parts = path.strip("/").split("/")
+    if parts == ["3", "search", "movie"]:
+        text = (query.get("query") or [""])[0]
+        year = (query.get("year") or query.get("primary_release_year") or [""])[0]
+        return ("search", text, int(year) if year.isdigit() else None)
+    if len(parts) == 3 and parts[:2] == ["3", "movie"] and parts[2].isdigit():
+        return ("movie", int(parts[2]))
+    return None
 
 
 def _path_pattern(path: str) -> str:
@@ -292,13 +326,16 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         if url.path == "/_standin/stats":
             return self._send(200, standin.stats())
+        if url.path == "/_standin/queries":
+            return self._send(200, standin.queries())
         if url.path == "/_standin/catalog":
             films = [
                 {"id": r["id"], "title": r["title"], "release_date": r["release_date"]}
                 for r in standin.records
             ]
             return self._send(200, {"results": films})
-        if not standin._arrive(url.path):
+        query = parse_qs(url.query)
+        if not standin._arrive(url.path, query):
             # Answered at once, like TMDB's CDN, without the simulated latency.
             headers = {"Retry-After": "1"} if standin.retry_after else {}
             limit = f"Your request count is over the allowed limit of {standin.rate_limit:g}."
@@ -315,7 +352,7 @@ class _Handler(BaseHTTPRequestHandler):
                 status = standin._pick_error()
                 outcome, body = "server_errors", SERVER_ERRORS[status]
             else:
-                status, body = self._answer(standin, url.path, parse_qs(url.query))
+                status, body = self._answer(standin, url.path, query)
                 outcome = {200: outcome, 401: "unauthorized", 404: "not_found"}.get(
                     status, "client_errors"
                 )

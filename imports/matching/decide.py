@@ -1,8 +1,12 @@
 """Scoring TMDB candidates against an Amazon title and its watch dates, and deciding on the
 best match, its alternatives, a confidence and a reason. Pure.
 
-Confidence is calibrated so that at 0.85 or more the pick should be right at least 99 times in
-100; `make bench` measures it (the calibration section says on which labelled set).
+Confidence is calibrated with `python -m bench calibration`, on a labelled set that benchmark
+generates: 3,033 Amazon-style variants of the 536 films in the offline catalog plus 13 titles
+not in it, searched among those films and 200 made-up namesakes. At 0.85 or more, 2,624 of
+2,625 picks (99.96 %) were right; at 0.6–0.85, 232 of 366 (63 %). The set is made from the
+same catalog, so this shows how confidence behaves on such variants, not accuracy on real
+histories.
 """
 
 from __future__ import annotations
