@@ -45,6 +45,3 @@ def stranger_client(stranger) -> Client:
     client = Client()
     client.force_login(stranger)
     return client
-
-
-HTMX = {"HTTP_HX_REQUEST": "true"}

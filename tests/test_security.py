@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -32,7 +31,6 @@ from django.utils.html import escape
 from imports import tmdb
 from imports.models import ImportItem, ImportSession
 from movieranking.models import Movie, Ranking
-from tests.conftest import HTMX
 from tests.factories import (
     PASSWORD,
     candidate,
@@ -40,10 +38,11 @@ from tests.factories import (
     make_movie,
     make_ranking,
     make_session,
-    make_user,
 )
 from tests.fakes import FakeTMDB, film
-from tests.imports.test_runner import HISTORY
+from tests.fixtures import zip_of
+from tests.fixtures.histories import HISTORY, upload_form
+from tests.http import HTMX
 
 pytestmark = pytest.mark.django_db
 
@@ -52,10 +51,6 @@ ALTERNATIVE = 949 + 500_000  # the second candidate make_item gives "Heat"
 
 
 # --- Who may reach what ---------------------------------------------------------------------
-
-
-def _upload_fields() -> dict:
-    return {"file": SimpleUploadedFile("mine.csv", HISTORY), "time_zone": "UTC"}
 
 
 @dataclass(frozen=True)
@@ -93,7 +88,7 @@ ROUTES = [
     # The imports pages.
     Route("imports:list", scope="none"),
     Route("imports:upload", scope="none"),
-    Route("imports:upload", "post", scope="none", owner_status=302, data=_upload_fields),
+    Route("imports:upload", "post", scope="none", owner_status=302, data=upload_form),
     Route("imports:session"),
     Route("imports:progress", owner_status=302),
     Route("imports:retry", "post", owner_status=302),
@@ -127,7 +122,7 @@ ROUTES = [
     Route("rankings:delete", scope="ranking"),
     Route("rankings:delete", "post", scope="ranking", owner_status=302),
     # The JSON API.
-    Route("imports_api:upload", "post", scope="none", owner_status=201, data=_upload_fields),
+    Route("imports_api:upload", "post", scope="none", owner_status=201, data=upload_form),
     Route("imports_api:session"),
     Route("imports_api:session", "delete", owner_status=204),
     Route("imports_api:add", "post", scope="item", owner_status=201, json={"rating": 4}),
@@ -394,13 +389,6 @@ def event_handlers(html: str) -> list[str]:
     return [problem for problem in markup_problems(html) if "style" not in problem]
 
 
-@pytest.fixture
-def staff_client(db) -> Client:
-    client = Client()
-    client.force_login(make_user("ops", is_staff=True, is_superuser=True))
-    return client
-
-
 @pytest.fixture(params=list(PAYLOADS.values()), ids=list(PAYLOADS))
 def hostile(request, owner, monkeypatch):
     """An import whose file name, Amazon titles and TMDB titles are all `payload`."""
@@ -462,7 +450,7 @@ def test_hostile_titles_are_shown_as_text_on_every_page(owner_client, hostile):
         assert_shown_as_text(response, payload, where)
 
 
-def test_hostile_titles_are_shown_as_text_in_the_admin(staff_client, hostile):
+def test_hostile_titles_are_shown_as_text_in_the_admin(admin_client, hostile):
     item = hostile.pending
     pages = {
         "sessions": reverse("admin:imports_importsession_changelist"),
@@ -474,7 +462,7 @@ def test_hostile_titles_are_shown_as_text_in_the_admin(staff_client, hostile):
         "rankings": reverse("admin:movieranking_ranking_changelist"),
     }
     for where, url in pages.items():
-        assert_shown_as_text(staff_client.get(url), hostile.payload, f"admin {where}")
+        assert_shown_as_text(admin_client.get(url), hostile.payload, f"admin {where}")
 
 
 def test_hostile_titles_stay_data_in_the_json_api(owner_client, hostile):
@@ -664,19 +652,11 @@ def test_production_settings_force_https_hsts_and_secure_cookies(tmp_path):
 # --- Upload limits --------------------------------------------------------------------------
 
 
-def _zip(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 @cache
 def _too_many_entries() -> bytes:
     entries = {f"Your Prime Video Viewing Activity/part-{n:05d}.txt": b"" for n in range(10_001)}
     entries["Your Prime Video Viewing Activity/Viewing History.csv"] = HISTORY
-    return _zip(entries)
+    return zip_of(entries)
 
 
 def _rows(count: int) -> bytes:
@@ -696,16 +676,16 @@ LIMITS = {
     "too many rows": (lambda: _rows(12), "more than 10 rows", {"IMPORT_MAX_ROWS": 10}),
     "too many zip entries": (_too_many_entries, "we read ZIPs with up to 10,000", {}),
     "zip bomb": (
-        lambda: _zip({"Viewing History.csv": HISTORY + b"\n" * (8 * 1024 * 1024)}),
+        lambda: zip_of({"Viewing History.csv": HISTORY + b"\n" * (8 * 1024 * 1024)}),
         "compressed suspiciously well",
         {},
     ),
     "zip slip": (
-        lambda: _zip({"../evil.csv": HISTORY, "Viewing History.csv": HISTORY}),
+        lambda: zip_of({"../evil.csv": HISTORY, "Viewing History.csv": HISTORY}),
         "unsafe names",
         {},
     ),
-    "absolute zip path": (lambda: _zip({"/etc/cron.d/evil.csv": HISTORY}), "unsafe names", {}),
+    "absolute zip path": (lambda: zip_of({"/etc/cron.d/evil.csv": HISTORY}), "unsafe names", {}),
 }
 
 
@@ -718,7 +698,7 @@ def test_upload_limits_refuse_with_a_clear_message_and_leave_nothing_behind(
     for name, value in overrides.items():
         setattr(settings, name, value)
     file_name = "history.zip" if "zip" in case else "history.csv"
-    upload = {"file": SimpleUploadedFile(file_name, make_data()), "time_zone": "UTC"}
+    upload = upload_form(make_data(), file_name)
     url = reverse("imports:upload") if endpoint == "page" else reverse("imports_api:upload")
     response = owner_client.post(url, upload)
 
@@ -816,7 +796,7 @@ CREDENTIAL_CASES = [("api_key", failure) for failure in TMDB_FAILURES] + [
 def test_tmdb_credentials_never_reach_a_page_or_the_api_when_tmdb_fails(
     owner,
     owner_client,
-    staff_client,
+    admin_client,
     settings,
     django_capture_on_commit_callbacks,
     credential,
@@ -826,7 +806,7 @@ def test_tmdb_credentials_never_reach_a_page_or_the_api_when_tmdb_fails(
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
         mocked.add(responses.GET, TMDB_URL, **TMDB_FAILURES[failure])
         with django_capture_on_commit_callbacks(execute=True):
-            uploaded = owner_client.post(reverse("imports:upload"), _upload_fields())
+            uploaded = owner_client.post(reverse("imports:upload"), upload_form())
         assert uploaded.status_code == 302
         session = ImportSession.objects.get(owner=owner)
         assert session.items.exclude(lookup=ImportItem.Lookup.DONE).exists()
@@ -850,10 +830,10 @@ def test_tmdb_credentials_never_reach_a_page_or_the_api_when_tmdb_fails(
                 json.dumps({"tmdb_id": 550}),
                 content_type="application/json",
             ),
-            "admin session": staff_client.get(
+            "admin session": admin_client.get(
                 reverse("admin:imports_importsession_change", args=session_args)
             ),
-            "admin items": staff_client.get(reverse("admin:imports_importitem_changelist")),
+            "admin items": admin_client.get(reverse("admin:imports_importitem_changelist")),
         }
         assert len(mocked.calls) > 1
     assert 'role="alert"' in responses_seen["search"].content.decode()  # the search failed

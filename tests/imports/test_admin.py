@@ -1,22 +1,14 @@
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from imports.models import ImportItem, ImportSession, TMDBLookup
-from tests.factories import candidate, make_item, make_ranking, make_session, make_user
+from tests.factories import candidate, make_item, make_ranking, make_session
 
 pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
-
-
-@pytest.fixture
-def admin_client(db) -> Client:
-    client = Client()
-    client.force_login(make_user("boss", is_staff=True, is_superuser=True))
-    return client
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from imports.tmdb import TMDBUnavailable
 from movieranking.models import Ranking
 from tests.factories import candidate, make_item, make_movie, make_ranking, make_session
 from tests.fakes import FakeTMDB
-from tests.imports.test_runner import HISTORY
+from tests.fixtures.histories import HISTORY
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@ from django.urls import reverse
 
 from imports.models import ImportItem
 from movieranking.models import Ranking
-from tests.conftest import HTMX
 from tests.factories import make_item, make_movie, make_ranking, make_session
+from tests.http import HTMX
 
 pytestmark = pytest.mark.django_db
 

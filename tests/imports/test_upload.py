@@ -1,12 +1,10 @@
-import io
-import zipfile
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from imports.models import ImportItem, ImportSession
-from tests.imports.test_runner import HISTORY
+from tests.fixtures import zip_of
+from tests.fixtures.histories import HISTORY
 
 pytestmark = pytest.mark.django_db
 
@@ -82,11 +80,13 @@ def test_too_large_a_file_is_refused(owner_client, settings):
 
 
 def test_amazons_zip_is_read(owner_client, owner):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("Your Prime Video Viewing Activity/Read Me.txt", "hello")
-        archive.writestr("Your Prime Video Viewing Activity/history.csv", HISTORY)
-    response = post_file(owner_client, buffer.getvalue(), name="Your Data.zip")
+    data = zip_of(
+        {
+            "Your Prime Video Viewing Activity/Read Me.txt": b"hello",
+            "Your Prime Video Viewing Activity/history.csv": HISTORY,
+        }
+    )
+    response = post_file(owner_client, data, name="Your Data.zip")
     assert response.status_code == 302
     assert ImportSession.objects.get(owner=owner).items.count() == 5
 

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from movieranking.models import Ranking
-from tests.conftest import HTMX
 from tests.factories import make_movie, make_ranking
+from tests.http import HTMX
 
 pytestmark = pytest.mark.django_db
 
