@@ -140,22 +140,6 @@ def test_tmdb_lookups_are_listed_read_only(admin_client):
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
 
 
-@pytest.mark.parametrize(
-    "page",
-    [
-        "importsession_changelist",
-        "importsession_change",
-        "importitem_changelist",
-        "tmdblookup_changelist",
-    ],
-)
-def test_people_who_are_not_staff_are_sent_to_the_admin_login(owner_client, session, page):
-    args = [session.pk] if page.endswith("_change") else []
-    response = owner_client.get(url(page, *args))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("admin:login"))
-
-
 def test_retry_matching_action_requeues_failed_look_ups(
     admin_client, owner, django_capture_on_commit_callbacks
 ):

@@ -71,14 +71,6 @@ def test_files_that_are_not_a_history_are_refused_with_a_reason(owner_client, na
     assert not ImportItem.objects.exists()
 
 
-def test_too_large_a_file_is_refused(owner_client, settings):
-    settings.IMPORT_MAX_UPLOAD_MB = 1
-    response = post_file(owner_client, HISTORY + b"x" * (1024 * 1024 + 1))
-    assert response.status_code == 400
-    assert "the largest we accept is 1 MB" in response.content.decode()
-    assert not ImportSession.objects.exists()
-
-
 def test_amazons_zip_is_read(owner_client, owner):
     data = zip_of(
         {
