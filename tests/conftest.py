@@ -1,7 +1,10 @@
 import pytest
+import urllib3.util.retry
 from django.test import Client
 
+from imports.tmdb import ratelimit
 from tests.factories import make_user
+from tests.fakes import FakeClock
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +24,18 @@ def _no_tmdb_credentials(settings):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    """A clock that stands still unless the test moves it, and that the TMDB client waits on:
+    its rate limiter's wait for a slot and urllib3's Retry-After and back-off sleeps move it
+    instead of taking real time. Buckets follow it once given to `clock.drive()`; the TMDB
+    stand-in, given `clock=clock.monotonic`."""
+    clock = FakeClock()
+    monkeypatch.setattr(ratelimit, "time", clock)
+    monkeypatch.setattr(urllib3.util.retry, "time", clock)
+    return clock
 
 
 @pytest.fixture
