@@ -29,7 +29,7 @@ def test_review_page_shows_the_first_card(owner_client, session):
     assert "exact title" in html
 
 
-def test_review_card_alone_for_htmx(owner_client, session):
+def test_htmx_gets_the_review_card_without_the_page(owner_client, session):
     html = owner_client.get(url("review", session), **HTMX).content.decode()
     assert "<html" not in html
     assert 'id="review-card"' in html
@@ -71,7 +71,7 @@ def test_double_submit_creates_one_ranking(owner_client, owner, session, headers
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
-def test_skip(owner_client, session, headers):
+def test_skip_sets_the_film_aside_and_says_so(owner_client, session, headers):
     response = owner_client.post(url("skip", session, 1), follow=True, **headers)
     assert "Skipped Heat." in response.content.decode()
     assert session.items.get(position=1).status == ImportItem.Status.SKIPPED
@@ -111,7 +111,7 @@ def test_already_ranked_film_offers_keep_or_replace(owner_client, owner, session
     assert Ranking.objects.get(user=owner, movie__tmdb_id=949).rating == 5
 
 
-def test_keep_existing_rating(owner_client, owner, session):
+def test_keep_my_rating_leaves_it_and_marks_the_film_already_ranked(owner_client, owner, session):
     make_ranking(owner, make_movie("Heat", tmdb_id=949), rating=2)
     owner_client.post(url("keep", session, 1), **HTMX)
     assert session.items.get(position=1).status == ImportItem.Status.ALREADY_RANKED
@@ -127,7 +127,7 @@ def test_rated_in_another_tab_meanwhile_asks_instead_of_overwriting(owner_client
     assert Ranking.objects.get(user=owner, movie__tmdb_id=949).rating == 1
 
 
-def test_item_list_filters_and_reopen(owner_client, session):
+def test_item_list_filters_by_status_and_reopen_brings_a_film_back(owner_client, session):
     owner_client.post(url("skip", session, 2))
     html = owner_client.get(url("items", session), {"show": "skipped"}).content.decode()
     assert "Alien" in html and "Heat" not in html
@@ -144,7 +144,7 @@ def test_summary_and_csv_of_what_was_not_added(owner_client, session):
     assert "Alien" in csv and "Brazil" in csv and "Heat," not in csv
 
 
-def test_cancel_asks_first(owner_client, session):
+def test_cancel_asks_first_then_cancels(owner_client, session):
     assert "Cancel this import?" in owner_client.get(url("cancel", session)).content.decode()
     owner_client.post(url("cancel", session))
     session.refresh_from_db()

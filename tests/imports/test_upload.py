@@ -98,7 +98,7 @@ def test_progress_partial_for_htmx_and_polling_stops_when_done(owner_client, own
     assert "All 5 films looked up" in done and "hx-trigger" not in done
 
 
-def test_bad_credentials_banner_and_retry(owner_client, owner):
+def test_refused_credentials_show_a_banner_and_offer_a_retry(owner_client, owner):
     from imports import runner
     from imports.tmdb import TMDBAuthError
     from tests.fakes import FakeTMDB
