@@ -1,8 +1,8 @@
-"""Who may reach which URL: one table of every named URL of the site, and the rows it is
-checked in. Anonymous visitors are sent to sign in (API callers get a JSON 401); someone
-else's session, item or ranking is a 404, as are expired and unknown ones; the owner gets
-through, with htmx and without; the admin pages are for staff only; and every unsafe request
-needs the CSRF token. Refused requests change nothing.
+"""Who may reach which URL: one table (ROUTES) of every named URL of the site, checked for
+each kind of visitor. Anonymous visitors are sent to sign in (API callers get a JSON 401);
+someone else's session, item or ranking is a 404, as are expired and unknown ones; the owner
+gets through, with htmx and without; the admin pages are for staff only; and every unsafe
+request needs the CSRF token. Refused requests change nothing.
 """
 
 from __future__ import annotations
