@@ -1,8 +1,11 @@
 import pytest
 import responses
+import urllib3.util.retry
 from django.test import Client
 
+from imports.tmdb import ratelimit
 from tests.factories import make_user
+from tests.fakes import TMDB_TEST_BASE, FakeClock
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -27,9 +30,6 @@ def _no_tmdb_credentials(settings):
     settings.TMDB_READ_TOKEN = ""
 
 
-TMDB_TEST_BASE = "https://tmdb.test/3"
-
-
 @pytest.fixture
 def tmdb_http(settings):
     """The site talks to TMDB over HTTP, as with real credentials, and `responses` answers:
@@ -43,6 +43,18 @@ def tmdb_http(settings):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    """A clock that stands still unless the test moves it, and that the TMDB client waits on:
+    its rate limiter's wait for a slot and urllib3's Retry-After and back-off sleeps move it
+    instead of taking real time. Buckets follow it once given to `clock.drive()`; the TMDB
+    stand-in, given `clock=clock.monotonic`."""
+    clock = FakeClock()
+    monkeypatch.setattr(ratelimit, "time", clock)
+    monkeypatch.setattr(urllib3.util.retry, "time", clock)
+    return clock
 
 
 @pytest.fixture
@@ -67,6 +79,3 @@ def stranger_client(stranger) -> Client:
     client = Client()
     client.force_login(stranger)
     return client
-
-
-HTMX = {"HTTP_HX_REQUEST": "true"}

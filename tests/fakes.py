@@ -1,7 +1,11 @@
-"""A TMDB client stand-in for service and task tests: same interface, no HTTP."""
+"""Stand-ins for tests: a TMDB client with the same interface and no HTTP, and a clock that
+only moves when the test (or something sleeping on it) moves it."""
 
 import threading
+import time
 from datetime import date
+
+from pyrate_limiter import AbstractClock
 
 from imports.reading.titles import normalize
 from imports.tmdb import MovieCandidate, MovieDetails, TMDBNotFound
@@ -95,6 +99,9 @@ class FakeTMDB:
         self.close()
 
 
+TMDB_TEST_BASE = "https://tmdb.test/3"  # where tests answer TMDB with `responses`
+
+
 def tmdb_json(movie: MovieCandidate) -> dict:
     """`movie` as TMDB writes it in search results and (with the details' extra fields
     left out) in a details answer."""
@@ -120,3 +127,54 @@ def search_json(*movies: MovieCandidate) -> dict:
         "total_pages": 1,
         "total_results": len(movies),
     }
+
+
+class FakeClock(AbstractClock):
+    """Time that stands still until a test advances it, or until code sleeps on it.
+
+    One clock can drive everything that keeps time around a TMDB request:
+    - a pyrate-limiter bucket's timestamps (`drive(bucket)`: milliseconds, like the library's
+      own clocks; the SQLite bucket asks its own `now()`, not a clock, so that is replaced);
+    - the client limiter's wait for a slot and urllib3's Retry-After wait, both of which call
+      `time.monotonic()`/`time.sleep()` (give this object in place of their `time` module);
+    - the TMDB stand-in's rate-limit window (`StandinServer(clock=clock.monotonic)`).
+    Sleeping on it moves it by the time asked for at once, so a test that waits out a
+    rate-limit window takes no real time.
+    """
+
+    def __init__(self, start_ms: int = 1_700_000_000_000) -> None:  # epoch ms, for SQL buckets
+        self.start_ms = start_ms
+        self.ms = start_ms
+        self._lock = threading.Lock()
+
+    def now(self) -> int:
+        return self.ms
+
+    def drive(self, *buckets):
+        """Stamp and judge `buckets`' requests by this clock; returns the first bucket."""
+        for bucket in buckets:
+            bucket.now = self.now
+        return buckets[0]
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.ms += round(seconds * 1000)
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds this clock has moved since it was made."""
+        return (self.ms - self.start_ms) / 1000
+
+    # The parts of the `time` module that waiting code uses.
+
+    def monotonic(self) -> float:
+        return self.ms / 1000
+
+    def time(self) -> float:
+        return self.ms / 1000
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(max(seconds, 0))
+        # A moment of real time, so another thread holding a lock the sleeper waits for (a
+        # bucket's background leak) gets to finish it.
+        time.sleep(0.001)

@@ -1,5 +1,5 @@
-"""Helpers shared by the fault and worker tests: histories of made-up films, a stand-in that
-remembers every question it was asked, and a port nothing listens on."""
+"""Helpers shared by the fault and worker tests: titles of the stand-in's made-up films, a
+stand-in that remembers every question it was asked, and a port nothing listens on."""
 
 from __future__ import annotations
 
@@ -13,10 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 from tests.tmdb_standin import StandinServer, _Handler, synthetic_records
 
 _DETAILS = re.compile(r"/movie/(\d+)$")
-HEADER = (
-    '"Date Watched","Type","Title","Episode Title","Global Title Identifier",'
-    '"Episode Global Title Identifier","Path","Episode Path","Image URL"'
-)
 
 
 @cache
@@ -27,19 +23,6 @@ def _synthetic_titles(count: int) -> tuple[str, ...]:
 def film_titles(count: int) -> list[str]:
     """Titles of the stand-in's first `count` synthetic films ("The Silent Harbor", …)."""
     return list(_synthetic_titles(count))
-
-
-def history(titles: list[str]) -> bytes:
-    """A browser-exporter v3 history with one movie row per title, newest first."""
-    lines = [HEADER]
-    for number, title in enumerate(titles):
-        day = 28 - number % 28
-        month = 12 - (number // 28) % 12
-        lines.append(
-            f'"2024-{month:02d}-{day:02d} 20:{number % 60:02d}:00.000","Movie","{title}","",'
-            f'"amzn1.dv.gti.{number:08d}","","","",""'
-        )
-    return ("\n".join(lines) + "\n").encode()
 
 
 class _RecordingHandler(_Handler):

@@ -16,15 +16,14 @@ from collections import Counter
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 
 from imports import runner, services
 from imports.models import ImportItem, ImportSession
 from imports.tmdb import TMDBAuthError, TMDBClient, TMDBUnavailable
-from tests.factories import make_user
 from tests.fakes import FakeTMDB
-from tests.standin_support import RecordingStandin, closed_port, film_titles, history
+from tests.fixtures.histories import history
+from tests.standin_support import RecordingStandin, closed_port, film_titles
 from tests.tmdb_standin import SYNTHETIC_FIRST_ID, StandinServer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.standin]
@@ -402,13 +401,6 @@ FAULTS = {
 }
 
 
-@pytest.fixture
-def staff_client(db) -> Client:
-    client = Client()
-    client.force_login(make_user("ops", is_staff=True, is_superuser=True))
-    return client
-
-
 # The v4 token travels in a header, never in a URL: two faults are enough for it.
 LEAK_CASES = [("api_key", fault) for fault in FAULTS] + [
     ("read_token", "server-errors"),
@@ -418,7 +410,7 @@ LEAK_CASES = [("api_key", fault) for fault in FAULTS] + [
 
 @pytest.mark.parametrize(("credential", "fault"), LEAK_CASES)
 def test_credentials_never_reach_logs_messages_pages_or_the_api(
-    owner, owner_client, staff_client, settings, every_logger_at_debug, fault, credential
+    owner, owner_client, admin_client, settings, every_logger_at_debug, fault, credential
 ):
     titles = film_titles(6)
     session = upload(owner, titles)
@@ -445,8 +437,8 @@ def test_credentials_never_reach_logs_messages_pages_or_the_api(
         "summary": owner_client.get(reverse("imports:summary", args=args)),
         "csv": owner_client.get(reverse("imports:not_added_csv", args=args)),
         "api": owner_client.get(reverse("imports_api:session", args=args)),
-        "admin session": staff_client.get(reverse("admin:imports_importsession_change", args=args)),
-        "admin items": staff_client.get(reverse("admin:imports_importitem_changelist")),
+        "admin session": admin_client.get(reverse("admin:imports_importsession_change", args=args)),
+        "admin items": admin_client.get(reverse("admin:imports_importitem_changelist")),
     }
     for name, response in pages.items():
         assert response.status_code == 200, name

@@ -1,6 +1,7 @@
-"""Hostile visitors and hostile input: who may reach what, CSRF, titles that try to be
-markup, the Content-Security-Policy, production transport settings, upload limits, open
-redirects, and TMDB credentials staying out of every page."""
+"""Hostile visitors and hostile input: titles that try to be markup, the
+Content-Security-Policy, production transport settings, upload limits, open redirects, and
+TMDB credentials staying out of every page. Who may reach which URL, and the CSRF check, are
+in tests/test_access.py."""
 
 from __future__ import annotations
 
@@ -11,9 +12,6 @@ import os
 import re
 import subprocess
 import sys
-import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,15 +21,12 @@ from urllib.parse import quote
 import pytest
 import requests
 import responses
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils.html import escape
 
 from imports.models import ImportItem, ImportSession
-from movieranking.models import Movie, Ranking
-from tests.conftest import HTMX, TMDB_TEST_BASE
 from tests.factories import (
     PASSWORD,
     candidate,
@@ -39,156 +34,18 @@ from tests.factories import (
     make_movie,
     make_ranking,
     make_session,
-    make_user,
 )
-from tests.fakes import film, search_json
-from tests.imports.test_runner import HISTORY
+from tests.fakes import TMDB_TEST_BASE, film, search_json
+from tests.fixtures import zip_of
+from tests.fixtures.histories import HISTORY, upload_form
+from tests.http import HTMX
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
-ALTERNATIVE = 949 + 500_000  # the second candidate make_item gives "Heat"
 
 
-# --- Who may reach what ---------------------------------------------------------------------
-
-
-def _upload_fields() -> dict:
-    return {"file": SimpleUploadedFile("mine.csv", HISTORY), "time_zone": "UTC"}
-
-
-@dataclass(frozen=True)
-class Route:
-    """One URL and method, what it needs, and what its owner gets back."""
-
-    name: str
-    method: str = "get"
-    scope: str = "session"  # session | item | ranking | none (not about one object)
-    owner_status: int = 200
-    data: dict | Callable[[], dict] | None = None
-    json: dict | None = field(default=None)
-
-    @property
-    def api(self) -> bool:
-        return self.name.startswith("imports_api:")
-
-    @property
-    def unsafe(self) -> bool:
-        return self.method not in {"get", "head", "options"}
-
-    def args(self, world) -> list:
-        return {
-            "session": [world.session.pk],
-            "item": [world.session.pk, 1],
-            "ranking": [world.ranking.pk],
-            "none": [],
-        }[self.scope]
-
-    def __str__(self) -> str:
-        return f"{self.method.upper()} {self.name}"
-
-
-ROUTES = [
-    # The imports pages.
-    Route("imports:list", scope="none"),
-    Route("imports:upload", scope="none"),
-    Route("imports:upload", "post", scope="none", owner_status=302, data=_upload_fields),
-    Route("imports:session"),
-    Route("imports:progress", owner_status=302),
-    Route("imports:retry", "post", owner_status=302),
-    Route("imports:review"),
-    Route("imports:undo", "post", owner_status=302),
-    Route("imports:items"),
-    Route("imports:item", scope="item"),
-    Route("imports:add", "post", scope="item", owner_status=302, data={"rating": "4"}),
-    Route("imports:skip", "post", scope="item", owner_status=302),
-    Route("imports:keep", "post", scope="item", owner_status=302),
-    Route("imports:reopen", "post", scope="item", owner_status=302),
-    Route("imports:choose", "post", scope="item", owner_status=302, data={"tmdb_id": ALTERNATIVE}),
-    Route("imports:alternatives", scope="item"),
-    Route("imports:search", scope="item"),
-    Route("imports:summary"),
-    Route("imports:finish", "post", owner_status=302),
-    Route("imports:cancel"),
-    Route("imports:cancel", "post", owner_status=302),
-    Route("imports:not_added_csv"),
-    # Rankings.
-    Route("rankings:list", scope="none"),
-    Route("rankings:row", scope="ranking", owner_status=302),
-    Route("rankings:edit", scope="ranking"),
-    Route(
-        "rankings:edit",
-        "post",
-        scope="ranking",
-        owner_status=302,
-        data={"rating": "2", "rated_at": "2024-03-01"},
-    ),
-    Route("rankings:delete", scope="ranking"),
-    Route("rankings:delete", "post", scope="ranking", owner_status=302),
-    # The JSON API.
-    Route("imports_api:upload", "post", scope="none", owner_status=201, data=_upload_fields),
-    Route("imports_api:session"),
-    Route("imports_api:session", "delete", owner_status=204),
-    Route("imports_api:add", "post", scope="item", owner_status=201, json={"rating": 4}),
-    Route("imports_api:skip", "post", scope="item", owner_status=204),
-    Route("imports_api:match", "patch", scope="item", json={"tmdb_id": ALTERNATIVE}),
-]
-OWNED = [route for route in ROUTES if route.scope != "none"]
-UNSAFE = [route for route in ROUTES if route.unsafe]
-
-# Named URLs outside the table, and why.
-OPEN_OR_ACCOUNT = {
-    "home": "redirects to the rankings (sign-in first)",
-    "healthz": "public health check for load balancers",
-    "login": "public",
-    "logout": "POST only, ends the visitor's own session",
-    "signup": "public",
-    "password_change": "the visitor's own account",
-    "password_change_done": "the visitor's own account",
-    "imports_api:not_found": "JSON 404 for every path under the API prefix, for anyone",
-}
-
-
-def _named_urls(patterns, namespace="") -> set[str]:
-    names = set()
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            names |= _named_urls(pattern.url_patterns, inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            names.add(namespace + pattern.name)
-    return names
-
-
-def test_every_named_url_of_the_site_is_in_the_access_table():
-    # Admin pages are Django's, guarded by its staff check (tests/imports/test_admin.py).
-    site = {name for name in _named_urls(get_resolver().url_patterns) if ":" not in name}
-    site |= {
-        name
-        for name in _named_urls(get_resolver().url_patterns)
-        if name.split(":")[0] in {"imports", "imports_api", "rankings"}
-    }
-    covered = {route.name for route in ROUTES} | set(OPEN_OR_ACCOUNT)
-    assert site - covered == set(), "new URLs: add them to ROUTES with who may reach them"
-    assert covered - site == set(), "ROUTES names URLs that no longer exist"
-
-
-def test_every_session_url_pattern_is_in_the_access_table():
-    # The same check straight from the URLconfs: a new session URL must join the table.
-    from imports import api_urls, urls
-
-    for module, namespace in ((urls, "imports"), (api_urls, "imports_api")):
-        session_urls = {
-            pattern.name for pattern in module.urlpatterns if "session_id" in str(pattern.pattern)
-        }
-        table = {
-            route.name.split(":")[1]
-            for route in ROUTES
-            if route.name.startswith(f"{namespace}:") and route.scope in {"session", "item"}
-        }
-        assert session_urls == table, namespace
-
-
+# An import and a ranking of the owner's, for the pages below.
 @pytest.fixture
 def world(owner):
     session = make_session(owner)
@@ -196,138 +53,6 @@ def world(owner):
     make_item(session, title="Alien", tmdb_id=348)
     ranking = make_ranking(owner, make_movie("Brazil", tmdb_id=68))
     return SimpleNamespace(session=session, ranking=ranking)
-
-
-def send(client: Client, route: Route, world, **extra):
-    url = reverse(route.name, args=route.args(world))
-    do = getattr(client, route.method)
-    if route.json is not None:
-        return do(url, json.dumps(route.json), content_type="application/json", **extra)
-    if route.method in {"get", "post"}:
-        data = route.data() if callable(route.data) else route.data
-        return do(url, data or {}, **extra)
-    return do(url, **extra)
-
-
-def snapshot():
-    """Everything a request could change."""
-    return (
-        sorted(ImportSession.objects.values_list("pk", "status", "expires_at")),
-        sorted(
-            ImportItem.objects.values_list("pk", "status", "lookup", "match_tmdb_id", "ranking")
-        ),
-        sorted(Ranking.objects.values_list("pk", "user", "movie", "rating", "rated_at")),
-        Movie.objects.count(),
-    )
-
-
-@pytest.mark.parametrize("route", ROUTES, ids=str)
-def test_anonymous_visitors_go_to_sign_in_and_api_callers_get_401(client, world, route):
-    before = snapshot()
-    response = send(client, route, world)
-    if route.api:
-        assert response.status_code == 401
-        assert response.json() == {"detail": "Sign in first."}
-    else:
-        assert response.status_code == 302
-        path = reverse(route.name, args=route.args(world))
-        assert response["Location"] == f"{reverse('login')}?next={quote(path)}"
-    assert snapshot() == before
-
-
-@pytest.mark.parametrize("route", OWNED, ids=str)
-def test_someone_elses_session_item_or_ranking_is_404(stranger_client, world, route):
-    before = snapshot()
-    response = send(stranger_client, route, world)
-    assert response.status_code == 404
-    if route.api:
-        assert response.json() == {"detail": "Not found."}
-    assert snapshot() == before
-
-
-@pytest.mark.parametrize("route", ROUTES, ids=str)
-def test_the_owner_reaches_every_url(owner_client, world, route):
-    response = send(owner_client, route, world)
-    assert response.status_code == route.owner_status, response.content[:500]
-
-
-def test_a_strangers_lists_show_nothing_of_the_owners(stranger_client, world):
-    imports = stranger_client.get(reverse("imports:list")).content.decode()
-    rankings = stranger_client.get(reverse("rankings:list")).content.decode()
-    api = stranger_client.get(reverse("imports_api:session", args=[world.session.pk]))
-    assert str(world.session.pk) not in imports
-    assert "Brazil" not in rankings
-    assert str(world.session.pk) not in api.content.decode()
-
-
-def test_only_sign_in_sign_up_and_the_health_check_are_open(client):
-    assert client.get(reverse("login")).status_code == 200
-    assert client.get(reverse("signup")).status_code == 200
-    assert client.get(reverse("healthz")).status_code == 200
-    for name in ("home", "password_change", "password_change_done"):
-        response = client.get(reverse(name))
-        assert response.status_code == 302, name
-        assert response["Location"].startswith(reverse("login")), name
-
-
-# --- CSRF -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def csrf_owner(owner) -> Client:
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(owner)
-    return client
-
-
-def assert_refused_for_csrf(response, *, api: bool) -> None:
-    assert response.status_code == 403
-    if api:
-        assert response.json()["detail"].startswith("CSRF check failed")
-    else:
-        assert "CSRF verification failed" in response.content.decode()
-
-
-@pytest.mark.parametrize("route", UNSAFE, ids=str)
-def test_every_unsafe_request_needs_the_csrf_token(csrf_owner, world, route):
-    before = snapshot()
-    assert_refused_for_csrf(send(csrf_owner, route, world), api=route.api)
-    assert snapshot() == before
-
-
-@pytest.mark.parametrize(
-    "route",
-    [r for r in UNSAFE if r.name in {"imports:upload", "imports_api:match"}],
-    ids=str,
-)
-def test_with_the_csrf_token_the_same_request_goes_through(csrf_owner, world, route):
-    csrf_owner.get(reverse("imports:upload"))
-    token = csrf_owner.cookies["csrftoken"].value
-    response = send(csrf_owner, route, world, HTTP_X_CSRFTOKEN=token)
-    assert response.status_code == route.owner_status
-
-
-@pytest.mark.parametrize(
-    ("name", "data"),
-    [
-        ("login", {"username": "owner", "password": PASSWORD}),
-        ("signup", {"username": "newbie", "password1": PASSWORD, "password2": PASSWORD}),
-    ],
-)
-def test_sign_in_and_sign_up_need_the_csrf_token(owner, name, data):
-    client = Client(enforce_csrf_checks=True)
-    assert_refused_for_csrf(client.post(reverse(name), data), api=False)
-    assert client.get(reverse("rankings:list")).status_code == 302  # still signed out
-    assert not get_user_model().objects.filter(username="newbie").exists()
-
-
-def test_sign_out_and_password_change_need_the_csrf_token(csrf_owner, owner):
-    change = {"old_password": PASSWORD, "new_password1": "x-9-long-pw", "new_password2": "x-9"}
-    assert_refused_for_csrf(csrf_owner.post(reverse("password_change"), change), api=False)
-    assert_refused_for_csrf(csrf_owner.post(reverse("logout")), api=False)
-    assert csrf_owner.get(reverse("rankings:list")).status_code == 200  # still signed in
-    owner.refresh_from_db()
-    assert owner.check_password(PASSWORD)
 
 
 # --- Titles that try to be markup -----------------------------------------------------------
@@ -391,13 +116,6 @@ def event_handlers(html: str) -> list[str]:
     return [problem for problem in markup_problems(html) if "style" not in problem]
 
 
-@pytest.fixture
-def staff_client(db) -> Client:
-    client = Client()
-    client.force_login(make_user("ops", is_staff=True, is_superuser=True))
-    return client
-
-
 @pytest.fixture(params=list(PAYLOADS.values()), ids=list(PAYLOADS))
 def hostile(request, owner, tmdb_http):
     """An import whose file name, Amazon titles and TMDB titles are all `payload`."""
@@ -459,7 +177,7 @@ def test_hostile_titles_are_shown_as_text_on_every_page(owner_client, hostile):
         assert_shown_as_text(response, payload, where)
 
 
-def test_hostile_titles_are_shown_as_text_in_the_admin(staff_client, hostile):
+def test_hostile_titles_are_shown_as_text_in_the_admin(admin_client, hostile):
     item = hostile.pending
     pages = {
         "sessions": reverse("admin:imports_importsession_changelist"),
@@ -471,7 +189,7 @@ def test_hostile_titles_are_shown_as_text_in_the_admin(staff_client, hostile):
         "rankings": reverse("admin:movieranking_ranking_changelist"),
     }
     for where, url in pages.items():
-        assert_shown_as_text(staff_client.get(url), hostile.payload, f"admin {where}")
+        assert_shown_as_text(admin_client.get(url), hostile.payload, f"admin {where}")
 
 
 def test_hostile_titles_stay_data_in_the_json_api(owner_client, hostile):
@@ -661,19 +379,11 @@ def test_production_settings_force_https_hsts_and_secure_cookies(tmp_path):
 # --- Upload limits --------------------------------------------------------------------------
 
 
-def _zip(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 @cache
 def _too_many_entries() -> bytes:
     entries = {f"Your Prime Video Viewing Activity/part-{n:05d}.txt": b"" for n in range(10_001)}
     entries["Your Prime Video Viewing Activity/Viewing History.csv"] = HISTORY
-    return _zip(entries)
+    return zip_of(entries)
 
 
 def _rows(count: int) -> bytes:
@@ -693,16 +403,16 @@ LIMITS = {
     "too many rows": (lambda: _rows(12), "more than 10 rows", {"IMPORT_MAX_ROWS": 10}),
     "too many zip entries": (_too_many_entries, "we read ZIPs with up to 10,000", {}),
     "zip bomb": (
-        lambda: _zip({"Viewing History.csv": HISTORY + b"\n" * (8 * 1024 * 1024)}),
+        lambda: zip_of({"Viewing History.csv": HISTORY + b"\n" * (8 * 1024 * 1024)}),
         "compressed suspiciously well",
         {},
     ),
     "zip slip": (
-        lambda: _zip({"../evil.csv": HISTORY, "Viewing History.csv": HISTORY}),
+        lambda: zip_of({"../evil.csv": HISTORY, "Viewing History.csv": HISTORY}),
         "unsafe names",
         {},
     ),
-    "absolute zip path": (lambda: _zip({"/etc/cron.d/evil.csv": HISTORY}), "unsafe names", {}),
+    "absolute zip path": (lambda: zip_of({"/etc/cron.d/evil.csv": HISTORY}), "unsafe names", {}),
 }
 
 
@@ -715,7 +425,7 @@ def test_upload_limits_refuse_with_a_clear_message_and_leave_nothing_behind(
     for name, value in overrides.items():
         setattr(settings, name, value)
     file_name = "history.zip" if "zip" in case else "history.csv"
-    upload = {"file": SimpleUploadedFile(file_name, make_data()), "time_zone": "UTC"}
+    upload = upload_form(make_data(), file_name)
     url = reverse("imports:upload") if endpoint == "page" else reverse("imports_api:upload")
     response = owner_client.post(url, upload)
 
@@ -813,7 +523,7 @@ CREDENTIAL_CASES = [("api_key", failure) for failure in TMDB_FAILURES] + [
 def test_tmdb_credentials_never_reach_a_page_or_the_api_when_tmdb_fails(
     owner,
     owner_client,
-    staff_client,
+    admin_client,
     settings,
     django_capture_on_commit_callbacks,
     credential,
@@ -823,7 +533,7 @@ def test_tmdb_credentials_never_reach_a_page_or_the_api_when_tmdb_fails(
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
         mocked.add(responses.GET, TMDB_URL, **TMDB_FAILURES[failure])
         with django_capture_on_commit_callbacks(execute=True):
-            uploaded = owner_client.post(reverse("imports:upload"), _upload_fields())
+            uploaded = owner_client.post(reverse("imports:upload"), upload_form())
         assert uploaded.status_code == 302
         session = ImportSession.objects.get(owner=owner)
         assert session.items.exclude(lookup=ImportItem.Lookup.DONE).exists()
@@ -847,10 +557,10 @@ def test_tmdb_credentials_never_reach_a_page_or_the_api_when_tmdb_fails(
                 json.dumps({"tmdb_id": 550}),
                 content_type="application/json",
             ),
-            "admin session": staff_client.get(
+            "admin session": admin_client.get(
                 reverse("admin:imports_importsession_change", args=session_args)
             ),
-            "admin items": staff_client.get(reverse("admin:imports_importitem_changelist")),
+            "admin items": admin_client.get(reverse("admin:imports_importitem_changelist")),
         }
         assert len(mocked.calls) > 1
     assert 'role="alert"' in responses_seen["search"].content.decode()  # the search failed

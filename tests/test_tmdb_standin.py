@@ -12,6 +12,7 @@ from imports.tmdb import (
     TMDBRateLimited,
     TMDBUnavailable,
 )
+from imports.tmdb.ratelimit import memory_bucket
 from tests.tmdb_standin import StandinServer, synthetic_records
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,34 +83,70 @@ def test_empty_query_answers_422_like_tmdb(server):
     assert response.json() == {"errors": ["query must be provided"]}
 
 
-def test_burst_over_the_rate_limit_gets_429s(tmp_path):
-    with StandinServer(rate_limit=5) as server, client_for(server, max_retries=0) as client:
-        outcomes = []
+def test_a_burst_over_the_rate_limit_gets_429s_until_a_second_has_passed(clock):
+    search = {"api_key": "k", "query": "Heat"}
+    # The stand-in's clock stands still: all ten requests fall in one second.
+    with StandinServer(rate_limit=5, clock=clock.monotonic) as server:
+        burst = [requests.get(f"{server.base_url}/search/movie", params=search) for _ in range(10)]
+        clock.advance(0.999)
+        still = requests.get(f"{server.base_url}/search/movie", params=search)
+        clock.advance(0.001)
+        later = requests.get(f"{server.base_url}/search/movie", params=search)
+        stats = server.stats()
+
+    assert [r.status_code for r in burst] == [200] * 5 + [429] * 5
+    assert burst[-1].headers["Retry-After"] == "1"
+    assert burst[-1].json()["status_code"] == 25
+    assert (still.status_code, later.status_code) == (429, 200)
+    assert stats["throttled"] == 6 and stats["ok"] == 6
+
+
+def test_a_client_bursting_over_the_limit_gets_429s_and_holds_back_after_each(clock):
+    with (
+        StandinServer(rate_limit=5, clock=clock.monotonic) as server,
+        client_for(server, max_retries=0, bucket=clock.drive(memory_bucket(1000))) as client,
+    ):
+        outcomes, waits = [], []
         for _ in range(10):
+            before = clock.elapsed
             try:
                 client.search_movies("Heat")
                 outcomes.append("ok")
             except TMDBRateLimited:
                 outcomes.append("429")
+            waits.append(clock.elapsed - before)
         stats = server.stats()
 
     assert outcomes[:5] == ["ok"] * 5
     assert "429" in outcomes[5:]
     assert stats["throttled"] == outcomes.count("429") == client.throttled_count
+    # Its own limit (1000/s) let the burst through, but after each 429 it held the next
+    # request back a quarter of a window, until the stand-in's second had passed.
+    assert waits[:6] == [0] * 6
+    after_429 = [waits[n + 1] for n, outcome in enumerate(outcomes[:-1]) if outcome == "429"]
+    assert all(wait >= 0.262 for wait in after_429)
+    assert outcomes[-1] == "ok"
 
 
-def test_client_waits_out_retry_after_and_succeeds():
-    with StandinServer(rate_limit=2) as server, client_for(server, max_retries=2) as client:
+def test_client_waits_out_retry_after_and_succeeds(clock):
+    with (
+        StandinServer(rate_limit=2, clock=clock.monotonic) as server,
+        client_for(server, max_retries=2) as client,
+    ):
         for _ in range(3):
             assert client.search_movies("Heat")[0].tmdb_id == 949
         stats = server.stats()
 
     assert stats["throttled"] == client.throttled_count == 1
     assert stats["requests"] == client.request_count == 4
+    assert clock.elapsed == 1.0  # the second that Retry-After asked for, and no more
 
 
-def test_client_at_the_servers_rate_is_never_throttled():
-    with StandinServer(rate_limit=5) as server, client_for(server, rate_limit=5) as client:
+def test_client_at_the_servers_rate_is_never_throttled(clock):
+    with (
+        StandinServer(rate_limit=5, clock=clock.monotonic) as server,
+        client_for(server, rate_limit=5, bucket=clock.drive(memory_bucket(5))) as client,
+    ):
         for _ in range(8):
             client.search_movies("Heat")
         stats = server.stats()
@@ -117,6 +154,7 @@ def test_client_at_the_servers_rate_is_never_throttled():
     assert stats["throttled"] == 0
     assert stats["max_arrivals_per_second"] <= 5
     assert stats["requests"] == client.request_count == 8
+    assert clock.elapsed >= 1.05  # the client held the sixth back until a window had passed
 
 
 def test_server_errors_are_retried_until_an_answer():

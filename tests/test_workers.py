@@ -27,7 +27,8 @@ from django_tasks_db.models import DBTaskResult
 from imports import services
 from imports.models import ImportItem, ImportSession
 from movieranking.models import Movie, Ranking
-from tests.standin_support import RecordingStandin, film_titles, history
+from tests.fixtures.histories import history
+from tests.standin_support import RecordingStandin, film_titles
 from tests.tmdb_standin import SYNTHETIC_FIRST_ID
 
 ROOT = Path(__file__).resolve().parent.parent

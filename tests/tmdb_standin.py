@@ -28,6 +28,7 @@ import signal
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -146,6 +147,7 @@ class StandinServer:
         synthetic: int = 0,
         offline_catalog: bool = True,
         seed: int = 1234,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.latency = latency
         self.rate_limit = rate_limit
@@ -163,6 +165,7 @@ class StandinServer:
         self.entries = index_records(self.records)
         self.by_id = {record["id"]: record for record in self.records}
         self._rng = random.Random(seed)
+        self._clock = clock  # seconds, for the rate-limit window; tests may pass a fake one
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.reset()
@@ -247,7 +250,7 @@ class StandinServer:
 
     def _arrive(self, path: str, query: dict[str, list[str]] | None = None) -> bool:
         """Count an API request; False when it is over the rate limit."""
-        now = time.monotonic()
+        now = self._clock()
         key = _query_key(path, query or {})
         with self._lock:
             self._counts["requests"] += 1

@@ -17,7 +17,7 @@ from movieranking.models import Movie
 from tests.factories import make_movie, make_ranking
 from tests.fakes import FakeTMDB
 from tests.fixtures import prime_fixture
-from tests.imports.test_runner import HISTORY
+from tests.fixtures.histories import HISTORY
 
 pytestmark = pytest.mark.django_db
 

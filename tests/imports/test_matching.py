@@ -413,7 +413,7 @@ def test_shortened_title_is_a_close_match_only():
 # --- Nothing to find ---------------------------------------------------------------------
 
 
-def test_no_candidates():
+def test_no_candidates_means_no_match_and_says_no_similar_title():
     result = match(item("The Big Lebowski"), [])
 
     assert result.best is None
@@ -422,7 +422,7 @@ def test_no_candidates():
     assert result.reason == NO_SIMILAR_TITLE
 
 
-def test_only_unrelated_candidates():
+def test_only_unrelated_candidates_mean_no_match():
     unrelated = [
         film(10331, "Big", "1988-06-03"),
         film(26955, "The Bigamist", "1953-12-25"),

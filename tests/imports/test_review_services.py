@@ -60,7 +60,7 @@ def test_add_without_a_match_is_refused(owner):
     assert not Ranking.objects.exists()
 
 
-def test_skip_then_undo(owner):
+def test_undo_brings_a_skipped_film_back_to_review(owner):
     session = make_session(owner)
     item = make_item(session)
     services.item_skip(item=item)
@@ -84,7 +84,7 @@ def test_undo_takes_back_the_last_action_only(owner):
     assert services.item_undo(session=session) is None
 
 
-def test_choose_an_alternative(owner):
+def test_choosing_an_alternative_makes_it_the_match_with_full_confidence(owner):
     item = make_item(make_session(owner), title="Dune")
     alternative = item.candidates[1]["tmdb_id"]
     services.item_choose_candidate(item=item, tmdb_id=alternative)
@@ -142,7 +142,7 @@ def test_prune_removes_expired_sessions_but_not_rankings(owner):
     assert Ranking.objects.filter(user=owner).count() == 1
 
 
-def test_counts(owner):
+def test_counts_tell_added_skipped_and_pending_films_apart(owner):
     session = make_session(owner)
     items = [make_item(session) for _ in range(4)]
     services.item_add(item=items[0], rating=4)

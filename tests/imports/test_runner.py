@@ -8,18 +8,9 @@ from imports.models import ImportItem, ImportSession, TMDBLookup
 from imports.tmdb import TMDBAuthError, TMDBUnavailable
 from tests.factories import make_movie, make_ranking
 from tests.fakes import FakeTMDB
+from tests.fixtures.histories import HISTORY
 
 pytestmark = pytest.mark.django_db
-
-HISTORY = (
-    b'"Date Watched","Type","Title","Episode Title","Global Title Identifier",'
-    b'"Episode Global Title Identifier","Path","Episode Path","Image URL"\n'
-    b'"2025-10-11 19:02:44.004","Movie","Anatomie eines Falls","","amzn1.dv.gti.a","","","",""\n'
-    b'"2025-09-30 21:40:00.000","Movie","Heat","","amzn1.dv.gti.b","","","",""\n'
-    b'"2025-09-20 21:40:00.000","Movie","Alien","","amzn1.dv.gti.c","","","",""\n'
-    b'"2025-09-10 21:40:00.000","Movie","The Matrix","","amzn1.dv.gti.d","","","",""\n'
-    b'"2025-09-01 21:40:00.000","Movie","Qwzxv Nonexistent","","amzn1.dv.gti.e","","","",""\n'
-)
 
 
 def upload(owner, data=HISTORY, name="history.csv"):

@@ -1,12 +1,10 @@
-import io
-import zipfile
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from imports.models import ImportItem, ImportSession
-from tests.imports.test_runner import HISTORY
+from tests.fixtures import zip_of
+from tests.fixtures.histories import HISTORY
 
 pytestmark = pytest.mark.django_db
 
@@ -73,20 +71,14 @@ def test_files_that_are_not_a_history_are_refused_with_a_reason(owner_client, na
     assert not ImportItem.objects.exists()
 
 
-def test_too_large_a_file_is_refused(owner_client, settings):
-    settings.IMPORT_MAX_UPLOAD_MB = 1
-    response = post_file(owner_client, HISTORY + b"x" * (1024 * 1024 + 1))
-    assert response.status_code == 400
-    assert "the largest we accept is 1 MB" in response.content.decode()
-    assert not ImportSession.objects.exists()
-
-
 def test_amazons_zip_is_read(owner_client, owner):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("Your Prime Video Viewing Activity/Read Me.txt", "hello")
-        archive.writestr("Your Prime Video Viewing Activity/history.csv", HISTORY)
-    response = post_file(owner_client, buffer.getvalue(), name="Your Data.zip")
+    data = zip_of(
+        {
+            "Your Prime Video Viewing Activity/Read Me.txt": b"hello",
+            "Your Prime Video Viewing Activity/history.csv": HISTORY,
+        }
+    )
+    response = post_file(owner_client, data, name="Your Data.zip")
     assert response.status_code == 302
     assert ImportSession.objects.get(owner=owner).items.count() == 5
 
@@ -106,7 +98,7 @@ def test_progress_partial_for_htmx_and_polling_stops_when_done(owner_client, own
     assert "All 5 films looked up" in done and "hx-trigger" not in done
 
 
-def test_bad_credentials_banner_and_retry(owner_client, owner):
+def test_refused_credentials_show_a_banner_and_offer_a_retry(owner_client, owner):
     from imports import runner
     from imports.tmdb import TMDBAuthError
     from tests.fakes import FakeTMDB

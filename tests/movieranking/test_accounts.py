@@ -6,30 +6,6 @@ from tests.factories import PASSWORD, make_ranking
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = ["login", "signup"]
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/",
-        "/rankings/",
-        "/rankings/1/",
-        "/rankings/1/edit/",
-        "/rankings/1/delete/",
-        "/accounts/password/",
-    ],
-)
-def test_pages_require_sign_in(client, url):
-    response = client.get(url)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
-
-
-@pytest.mark.parametrize("name", PUBLIC)
-def test_sign_in_and_sign_up_are_public(client, name):
-    assert client.get(reverse(name)).status_code == 200
-
 
 def test_sign_up_creates_an_account_and_signs_in(client):
     response = client.post(
@@ -51,7 +27,7 @@ def test_sign_up_with_mismatched_passwords_explains(client):
     assert not get_user_model().objects.filter(username="x").exists()
 
 
-def test_sign_in_then_out(client, owner):
+def test_sign_in_opens_the_rankings_and_sign_out_closes_them(client, owner):
     make_ranking(owner)
     response = client.post(reverse("login"), {"username": "owner", "password": PASSWORD})
     assert response.status_code == 302
@@ -60,16 +36,7 @@ def test_sign_in_then_out(client, owner):
     assert client.get(reverse("rankings:list")).status_code == 302
 
 
-def test_sign_in_next_cannot_leave_the_site(client, owner):
-    response = client.post(
-        reverse("login") + "?next=https://evil.example/",
-        {"username": "owner", "password": PASSWORD, "next": "https://evil.example/"},
-    )
-    assert response.status_code == 302
-    assert "evil.example" not in response["Location"]
-
-
-def test_password_change(owner_client, owner):
+def test_password_change_takes_the_new_password(owner_client, owner):
     response = owner_client.post(
         reverse("password_change"),
         {

@@ -74,7 +74,9 @@ from imports.reading.titles import (
         ("Some Film", "", MOVIE),
     ],
 )
-def test_classify(title, type_value, expected):
+def test_classify_tells_movies_from_episodes_trailers_and_bonus_content(
+    title, type_value, expected
+):
     assert classify(title, type_value=type_value) == expected
 
 
@@ -127,7 +129,7 @@ def test_unknown_type_word_falls_back_to_the_title():
         ("[OV]", "[OV]", None),  # nothing but a tag: keep it rather than search for nothing
     ],
 )
-def test_clean_title(title, search_title, year_hint):
+def test_clean_title_drops_edition_tags_and_keeps_a_year_hint(title, search_title, year_hint):
     expected = CleanTitle(search_title=search_title or title, year_hint=year_hint)
     assert clean_title(title) == expected
 

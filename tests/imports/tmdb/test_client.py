@@ -59,22 +59,6 @@ def page(*results, total_pages=1):
     }
 
 
-# The limiter tests run on a clock that only the test moves, so a request over the limit
-# would wait forever; the client gives up after this long instead (long enough to ride out a
-# lock held for a moment by a bucket's background leak).
-GIVE_UP = 0.3
-
-
-class FakeClock:
-    """Milliseconds that only move when the test says so."""
-
-    def __init__(self, start=1_000_000):
-        self.ms = start
-
-    def now(self):
-        return self.ms
-
-
 @pytest.fixture
 def debug_logs(caplog):
     """Every log record, including urllib3's URL-bearing ones that Django's LOGGING quiets."""
@@ -472,71 +456,79 @@ def test_rates_spread_requests_over_quarter_windows_with_a_margin():
 
 
 @responses.activate
-def test_limiter_holds_the_sixth_request_within_a_second_at_rate_five(make_client):
+def test_limiter_holds_a_sixth_request_within_a_second_at_rate_five(make_client, clock):
     responses.get(SEARCH, json=page())
-    clock = FakeClock()
-    bucket = InMemoryBucket(rates_for(5))
-    bucket.now = clock.now
-    client = make_client(rate_limit=5, bucket=bucket, max_delay=GIVE_UP)
+    bucket = clock.drive(InMemoryBucket(rates_for(5)))
+    client = make_client(rate_limit=5, bucket=bucket, max_delay=None)
 
     for _ in range(5):
         client.search_movies("Heat")
-        clock.ms += 150
-    with pytest.raises(TMDBRateLimited):
-        client.search_movies("Heat")  # 750 ms after the first: six in one window
+        clock.advance(0.15)
+    assert len(responses.calls) == 5 and clock.elapsed == 0.75
+    client.search_movies("Heat")  # six within 1.05 s would be one too many
 
+    # It went out once the first request had left the window, and not much later.
+    assert len(responses.calls) == client.request_count == 6
+    assert 1.05 <= clock.elapsed < 1.2
+
+
+@responses.activate
+def test_a_request_without_a_slot_within_max_delay_is_rate_limited(make_client, clock):
+    responses.get(SEARCH, json=page())
+    bucket = clock.drive(InMemoryBucket(rates_for(5)))
+    client = make_client(rate_limit=5, bucket=bucket, max_delay=0.2)
+
+    for _ in range(5):
+        client.search_movies("Heat")
+        clock.advance(0.15)
+    with pytest.raises(TMDBRateLimited):
+        client.search_movies("Heat")  # its slot is 300 ms away, more than max_delay
+
+    assert clock.elapsed == pytest.approx(0.75 + 0.2)  # it waited max_delay, then gave up
     assert len(responses.calls) == 5
     assert client.request_count == 5
     assert bucket.count() == 5
 
-    clock.ms = FakeClock().ms + 1100
+    clock.advance(0.2)  # the first request has left the window
     client.search_movies("Heat")
     assert len(responses.calls) == 6
 
 
 @responses.activate
-def test_limiter_spreads_a_burst_over_the_second(make_client):
+def test_limiter_spreads_a_burst_over_the_second(make_client, clock):
     responses.get(SEARCH, json=page())
-    clock = FakeClock()
-    bucket = InMemoryBucket(rates_for(5))
-    bucket.now = clock.now
-    client = make_client(rate_limit=5, bucket=bucket, max_delay=GIVE_UP)
+    bucket = clock.drive(InMemoryBucket(rates_for(5)))
+    client = make_client(rate_limit=5, bucket=bucket, max_delay=None)
 
     client.search_movies("Heat")
     client.search_movies("Heat")
-    with pytest.raises(TMDBRateLimited):
-        client.search_movies("Heat")  # a third in the same quarter second
+    assert clock.elapsed == 0
+    client.search_movies("Heat")  # a third in the same quarter second waits for the next
 
-    clock.ms += 263
-    client.search_movies("Heat")
     assert len(responses.calls) == 3
+    assert 0.262 <= clock.elapsed < 0.4
 
 
 @responses.activate
-def test_two_clients_sharing_one_sqlite_bucket_file_share_the_limit(make_client, tmp_path):
+def test_two_clients_sharing_one_sqlite_bucket_file_share_the_limit(make_client, clock, tmp_path):
     responses.get(SEARCH, json=page())
-    clock = FakeClock()
     path = tmp_path / "rate-limit.sqlite3"
     buckets = [sqlite_bucket(path, 5), sqlite_bucket(path, 5)]
-    for bucket in buckets:
-        bucket.now = clock.now
-    first, second = (make_client(rate_limit=5, bucket=b, max_delay=GIVE_UP) for b in buckets)
+    clock.drive(*buckets)
+    first, second = (make_client(rate_limit=5, bucket=b, max_delay=None) for b in buckets)
 
     for client in (first, first, first, second, second):
         client.search_movies("Heat")
-        clock.ms += 150
-    with pytest.raises(TMDBRateLimited):
-        second.search_movies("Heat")
-    with pytest.raises(TMDBRateLimited):
-        first.search_movies("Heat")
-
-    assert len(responses.calls) == 5
+        clock.advance(0.15)
     assert buckets[0].count() == buckets[1].count() == 5
     assert (tmp_path / "rate-limit.sqlite3.lock").exists()
 
-    clock.ms = FakeClock().ms + 1100
+    # Each client's next request waits for the shared window, though each sent fewer than 5.
     second.search_movies("Heat")
-    assert len(responses.calls) == 6
+    assert clock.elapsed >= 1.05  # the first request (0 ms) left the window
+    first.search_movies("Heat")
+    assert clock.elapsed >= 1.2  # so did the second (150 ms)
+    assert len(responses.calls) == 7
 
 
 def test_build_client_without_credentials_is_the_offline_catalog():
@@ -615,22 +607,22 @@ def test_build_client_keeps_the_limit_in_postgresql(postgres_database):
 
 @needs_postgres
 @responses.activate
-def test_two_clients_sharing_a_postgresql_bucket_share_the_limit(make_client, postgres_database):
+def test_two_clients_sharing_a_postgresql_bucket_share_the_limit(
+    make_client, postgres_database, clock
+):
     responses.get(SEARCH, json=page())
     conninfo = postgres_conninfo(postgres_database)
     table = f"tmdb_test_{os.getpid()}"
-    clock = FakeClock(start=1_700_000_000_000)
     buckets = [postgres_bucket(conninfo, 5, table=table) for _ in range(2)]
     try:
-        for bucket in buckets:
-            bucket.now = clock.now
-        first, second = (make_client(rate_limit=5, bucket=b, max_delay=GIVE_UP) for b in buckets)
+        clock.drive(*buckets)
+        first, second = (make_client(rate_limit=5, bucket=b, max_delay=0.2) for b in buckets)
 
         for client in (first, second, first, second, first):
             client.search_movies("Heat")
-            clock.ms += 150
+            clock.advance(0.15)
         with pytest.raises(TMDBRateLimited):
-            second.search_movies("Heat")
+            second.search_movies("Heat")  # its slot is 300 ms away, more than max_delay
 
         assert len(responses.calls) == 5
         assert buckets[1].count() == 5
