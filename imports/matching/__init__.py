@@ -8,6 +8,7 @@ watch dates and settles on a best match, its alternatives, a confidence and a re
 from imports.matching.decide import (
     ALL_RELEASED_LATER,
     NO_SIMILAR_TITLE,
+    ONLY_OTHER_TITLES,
     PLAUSIBLE,
     decide,
     match_item,
@@ -19,6 +20,7 @@ from imports.matching.types import ItemToMatch, MatchQuery, MatchResult, ScoredC
 __all__ = [
     "ALL_RELEASED_LATER",
     "NO_SIMILAR_TITLE",
+    "ONLY_OTHER_TITLES",
     "PLAUSIBLE",
     "ItemToMatch",
     "MatchQuery",

@@ -19,6 +19,8 @@ from imports.reading.titles import normalize
 from imports.tmdb import MovieCandidate, MovieDetails
 
 NO_SIMILAR_TITLE = "no film on TMDB with a similar title"
+# Said instead of NO_SIMILAR_TITLE when TMDB did answer: its results are offered to pick from.
+ONLY_OTHER_TITLES = "TMDB's nearest results have other titles: pick one or search"
 ALL_RELEASED_LATER = "every film with a similar title came out after you watched it"
 
 PLAUSIBLE = 0.6  # below this a title does not resemble the query at all
@@ -165,11 +167,13 @@ def decide(item: ItemToMatch, scored: list[ScoredCandidate]) -> MatchResult:
     plausible = [s for s in in_time if s.title_similarity >= PLAUSIBLE]
     if not plausible:
         similar_later = any(s.title_similarity >= PLAUSIBLE for s in released_later)
+        nearest = tuple(s.candidate for s in (in_time + released_later)[:MAX_ALTERNATIVES])
+        reason = ALL_RELEASED_LATER if similar_later else NO_SIMILAR_TITLE
         return MatchResult(
             best=None,
-            alternatives=tuple(s.candidate for s in (in_time + released_later)[:MAX_ALTERNATIVES]),
+            alternatives=nearest,
             confidence=0.0,
-            reason=ALL_RELEASED_LATER if similar_later else NO_SIMILAR_TITLE,
+            reason=ONLY_OTHER_TITLES if nearest and reason == NO_SIMILAR_TITLE else reason,
             queries_tried=(),
         )
     best = plausible[0]

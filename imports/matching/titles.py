@@ -149,6 +149,14 @@ def _main_title_variants(text: str) -> list[str]:
     return [text[: starts[-1]].strip(), text[: starts[0]].strip()] if starts else []
 
 
+_BRACKETS = re.compile(r"[\[\]{}()<>«»【】]")
+
+
+def _without_brackets(text: str) -> str:
+    """ "[REC]" → "REC": a search engine may read brackets as syntax rather than title."""
+    return " ".join(_BRACKETS.sub(" ", text).split())
+
+
 def build_queries(item: ItemToMatch) -> list[MatchQuery]:
     """Searches to try, most specific first. Only a year written in the title filters:
     TMDB's `year` matches any release, and the year someone watched says nothing."""
@@ -168,4 +176,7 @@ def build_queries(item: ItemToMatch) -> list[MatchQuery]:
     unique: dict[tuple[str, int | None], MatchQuery] = {}
     for query in queries:
         unique.setdefault((normalize(query.text) or query.text, query.year), query)
+    # Equal to the title once normalized, but a different question for TMDB.
+    if (bare := _without_brackets(title)) and bare != title:
+        unique[(bare, None)] = MatchQuery(bare, None)
     return list(unique.values())

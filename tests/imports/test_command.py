@@ -145,6 +145,23 @@ def test_json_marks_films_already_ranked(owner, history, fake_tmdb):
     assert nothing["status"] == "unmatched" and nothing["tmdb_id"] is None
 
 
+def test_json_never_says_nothing_similar_while_listing_candidates(owner, tmp_path, fake_tmdb):
+    path = tmp_path / "history.csv"
+    path.write_bytes(
+        b"Date Watched,Type,Title,Episode\n"
+        b'2025-03-02,Movie,"M",""\n'  # TMDB answers with films that merely contain an M
+        b'2025-03-01,Movie,"Qwzxv Nonexistent",""\n'
+    )
+    document = json.loads(run(path, "--user", "owner", "--json", client=fake_tmdb)[0])
+    by_title = {item["title"]: item for item in document["items"]}
+    m = by_title["M"]
+    assert m["status"] == "unmatched" and m["candidates"]
+    assert "no film" not in m["reason"] and "pick one" in m["reason"]
+    nothing = by_title["Qwzxv Nonexistent"]
+    assert nothing["candidates"] == []
+    assert nothing["reason"] == "no film on TMDB with a similar title"
+
+
 def test_json_reports_failed_look_ups_as_pending_with_the_error(owner, history):
     flaky = FakeTMDB(fail_with=TMDBUnavailable("TMDB timed out"), fail_times=1)
     document = json.loads(

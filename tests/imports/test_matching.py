@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from imports.matching import (
     ALL_RELEASED_LATER,
     NO_SIMILAR_TITLE,
+    ONLY_OTHER_TITLES,
     ItemToMatch,
     MatchQuery,
     ScoredCandidate,
@@ -433,7 +434,7 @@ def test_only_unrelated_candidates():
 
     assert result.best is None
     assert result.confidence == 0
-    assert result.reason == NO_SIMILAR_TITLE
+    assert result.reason == ONLY_OTHER_TITLES
 
 
 # --- Queries -----------------------------------------------------------------------------
@@ -608,3 +609,30 @@ def test_match_is_always_well_formed(to_match, answers):
     assert len(result.alternatives) <= 4
     assert result.best is None or result.best not in result.alternatives
     assert [(q.text, q.year) for q in result.queries_tried] == calls
+
+
+# --- What an unmatched title says --------------------------------------------------------
+
+
+def test_unrelated_results_are_offered_without_claiming_there_is_nothing_similar():
+    # TMDB's first page for a one-letter title is full of other films.
+    results = [film(446021, "M3GAN", "2022-12-28"), film(918, "M*A*S*H", "1970-01-25")]
+    search = FakeSearch({"M": results})
+
+    result = match_item(item("M"), search=search)
+
+    assert result.best is None
+    assert {c.tmdb_id for c in result.alternatives} == {446021, 918}
+    assert result.reason == ONLY_OTHER_TITLES
+    assert "no film" not in result.reason
+
+
+def test_title_in_brackets_is_searched_without_them_too():
+    rec = film(8329, "[REC]", "2007-08-29", votes=3500)
+    search = FakeSearch({"REC": [rec]})
+
+    result = match_item(item("[REC]"), search=search)
+
+    assert result.best == rec
+    assert result.confidence >= CONFIDENT
+    assert ("REC", None) in search.calls
