@@ -51,6 +51,9 @@ class ImportSession(models.Model):
     unreadable = models.PositiveIntegerField(default=0)
     unreadable_lines = models.JSONField(default=list, blank=True)
     truncated_at_hash = models.BooleanField(default=False)
+    # False when the file does not say which rows are films (Amazon's Watch Events): short
+    # entries that match no film are then set aside as probable episodes.
+    file_has_types = models.BooleanField(default=True)
 
     # Matching progress.
     matched_count = models.PositiveIntegerField(default=0)
@@ -120,6 +123,7 @@ class ImportItem(models.Model):
         SKIPPED = "skipped", "Skipped"
         ALREADY_RANKED = "already_ranked", "Already ranked"
         UNMATCHED = "unmatched", "Not found"
+        SET_ASIDE = "set_aside", "Set aside"
 
     class Lookup(models.TextChoices):
         WAITING = "waiting", "Waiting"
@@ -139,6 +143,8 @@ class ImportItem(models.Model):
     amazon_path = models.CharField(max_length=500, blank=True)
     amazon_image_url = models.URLField(max_length=500, blank=True)
     source_line = models.PositiveIntegerField(null=True, blank=True)
+    # Total play time, where the file records it (Amazon's own files).
+    seconds_watched = models.PositiveIntegerField(null=True, blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     lookup = models.CharField(max_length=10, choices=Lookup.choices, default=Lookup.WAITING)
@@ -192,6 +198,15 @@ class ImportItem(models.Model):
         if best and best.get("poster_path"):
             return f"{settings.TMDB_IMAGE_BASE_URL}w342{best['poster_path']}"
         return self.amazon_image_url
+
+    @property
+    def set_aside_reason(self) -> str:
+        """Why a set-aside item is out of the review, for the person."""
+        minutes = round((self.seconds_watched or 0) / 60)
+        return (
+            f"probably an episode or extra: watched for {minutes} min, shorter than a film, "
+            "and no film on TMDB matches it well"
+        )
 
     @property
     def watched_dates(self) -> list[date]:

@@ -116,13 +116,22 @@ class _Run:
 
     def go(self) -> None:
         session = ImportSession.objects.select_related("owner").get(pk=self.session_id)
+        self.typed = session.file_has_types
         self.ranked = set(
             Ranking.objects.filter(user=session.owner).values_list("movie__tmdb_id", flat=True)
         )
         waiting = list(
             session.items.filter(lookup=Lookup.WAITING)
             .order_by("position")
-            .only("pk", "title", "search_title", "year_hint", "watched_on", "session_id")
+            .only(
+                "pk",
+                "title",
+                "search_title",
+                "year_hint",
+                "watched_on",
+                "session_id",
+                "seconds_watched",
+            )
         )
         ImportSession.objects.filter(pk=self.session_id).update(
             used_offline_catalog=self.offline,
@@ -207,8 +216,13 @@ class _Run:
             "confidence": round(result.confidence, 4),
             "reason": result.reason[:300],
         }
+        if not self.typed and matching.probably_not_a_film(
+            result, seconds_watched=item.seconds_watched
+        ):
+            fields["status"] = ImportItem.Status.SET_ASIDE
         if result.best is None:
-            fields |= {"status": ImportItem.Status.UNMATCHED, "match_tmdb_id": None}
+            fields.setdefault("status", ImportItem.Status.UNMATCHED)
+            fields["match_tmdb_id"] = None
             fields["candidates"] = [candidate_to_dict(c) for c in result.alternatives]
         else:
             fields["match_tmdb_id"] = result.best.tmdb_id

@@ -12,6 +12,7 @@ from imports.matching.decide import (
     PLAUSIBLE,
     decide,
     match_item,
+    probably_not_a_film,
     score_candidates,
 )
 from imports.matching.titles import build_queries, title_similarity
@@ -29,6 +30,7 @@ __all__ = [
     "build_queries",
     "decide",
     "match_item",
+    "probably_not_a_film",
     "score_candidates",
     "title_similarity",
 ]

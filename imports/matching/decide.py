@@ -24,6 +24,9 @@ ONLY_OTHER_TITLES = "TMDB's nearest results have other titles: pick one or searc
 ALL_RELEASED_LATER = "every film with a similar title came out after you watched it"
 
 PLAUSIBLE = 0.6  # below this a title does not resemble the query at all
+# Feature films rarely run under 70 minutes; episodes (up to about an hour), trailers and
+# extras do.
+FEATURE_SECONDS = 70 * 60
 GOOD_TITLE = 0.9  # below this, ask TMDB for alternative titles (the hit may be a translation)
 MAX_ALTERNATIVES = 4
 DETAILS_BUDGET = 2  # details requests per item; the API is rate-limited
@@ -209,6 +212,17 @@ def decide(item: ItemToMatch, scored: list[ScoredCandidate]) -> MatchResult:
         confidence=round(max(0.0, min(1.0, confidence)), 3),
         reason="; ".join(phrases),
         queries_tried=(),
+    )
+
+
+def probably_not_a_film(result: MatchResult, *, seconds_watched: int | None) -> bool:
+    """For files that do not say which rows are films (Amazon's Watch Events): an entry
+    played for less than a feature's length that matches no film at PLAUSIBLE or more is
+    probably an episode or an extra, and is set aside rather than offered for review."""
+    return (
+        seconds_watched is not None
+        and seconds_watched < FEATURE_SECONDS
+        and result.confidence < PLAUSIBLE
     )
 
 

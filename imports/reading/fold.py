@@ -44,6 +44,7 @@ class MovieEntry:
     path: str
     image_url: str
     first_line: int
+    seconds_watched: int | None = None  # total play time, where the file says (kept rows)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class HistorySummary:
     unreadable: tuple[RowProblem, ...]
     brief_plays: int  # movie sessions too short to count (see BRIEF_PLAY_SECONDS)
     truncated_at_hash: bool
+    typed: bool = True  # the file says which rows are films (see ParsedHistory.typed)
 
 
 def _kept_sessions(rows: list[Row]) -> tuple[list[Row], int]:
@@ -108,6 +110,7 @@ def _entry(rows: list[Row], tz: zoneinfo.ZoneInfo) -> tuple[MovieEntry, float]:
         path=next((row.path for row in rows if row.path), ""),
         image_url=next((row.image_url for row in rows if row.image_url), ""),
         first_line=first.line,
+        seconds_watched=_total_seconds(rows),
     )
     return entry, latest.timestamp() if latest else float("-inf")
 
@@ -135,6 +138,11 @@ def _fold_tag_variants(movies: dict[object, list[Row]]) -> list[list[Row]]:
 
 def _line(row: Row) -> int:
     return row.line
+
+
+def _total_seconds(rows: list[Row]) -> int | None:
+    timed = [row.seconds_viewed for row in rows if row.seconds_viewed is not None]
+    return sum(timed) if timed else None
 
 
 def summarize(parsed: ParsedHistory, *, tz: zoneinfo.ZoneInfo) -> HistorySummary:
@@ -196,4 +204,5 @@ def summarize(parsed: ParsedHistory, *, tz: zoneinfo.ZoneInfo) -> HistorySummary
         unreadable=parsed.problems,
         brief_plays=brief_plays,
         truncated_at_hash=parsed.truncated_at_hash,
+        typed=parsed.typed,
     )

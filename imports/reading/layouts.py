@@ -288,6 +288,8 @@ def read_amazon_sessions(header: Header, sink: RowSink) -> None:
         None,
     )
     at_deleted = columns.get("is deleted")
+    if at_type is None:
+        sink.notes.add("untyped")
     for line, fields in csv_records(header, sink):
         if len(fields) != width:
             sink.wrong_width(line, width, len(fields))
@@ -332,6 +334,7 @@ def read_amazon_watch_events(header: Header, sink: RowSink) -> None:
     at_when, at_title = columns["most recent watch date"], columns["title name"]
     at_seconds = columns.get("seconds watched")
     at_deleted = columns.get("deleted from watch history")
+    sink.notes.add("untyped")
     for line, fields in csv_records(header, sink):
         if len(fields) != width:
             sink.wrong_width(line, width, len(fields))
@@ -360,6 +363,8 @@ def read_amazon_legacy(header: Header, sink: RowSink) -> None:
     at_entitlement = columns.get("entitlement type")
     title_is_last = at_title == width - 1
     delimiter = header.delimiter
+    if at_video_type is None and at_entitlement is None:
+        sink.notes.add("untyped")
     for line, fields in csv_records(header, sink):
         if len(fields) < width or (len(fields) > width and not title_is_last):
             sink.wrong_width(line, width, len(fields))

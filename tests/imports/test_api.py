@@ -38,6 +38,7 @@ SESSION_KEYS = {
     "added_count",
     "skipped_count",
     "remaining_count",
+    "set_aside_count",
     "movies",
 }
 

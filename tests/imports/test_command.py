@@ -40,6 +40,7 @@ COUNT_KEYS = {
     "duplicates",
     "unreadable",
     "already_ranked",
+    "set_aside",
 }
 
 
