@@ -145,6 +145,11 @@ class ImportItem(models.Model):
     source_line = models.PositiveIntegerField(null=True, blank=True)
     # Total play time, where the file records it (Amazon's own files).
     seconds_watched = models.PositiveIntegerField(null=True, blank=True)
+    # When adding this item counted as the owner's choice for its Amazon title (see
+    # imports.learned): the film, and the title key it counted under. The owner's own record
+    # that they chose; the shared counts (LearnedChoice) say nothing about who.
+    chosen_tmdb_id = models.PositiveIntegerField(null=True, blank=True)
+    choice_key = models.CharField(max_length=600, blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     lookup = models.CharField(max_length=10, choices=Lookup.choices, default=Lookup.WAITING)
@@ -176,6 +181,14 @@ class ImportItem(models.Model):
             models.Index(fields=["session", "status", "position"], name="import_item_status"),
             models.Index(fields=["session", "lookup"], name="import_item_lookup"),
             models.Index(fields=["session", "-handled_at"], name="import_item_handled"),
+            models.Index(
+                fields=["choice_key"], condition=~Q(choice_key=""), name="import_item_choice_key"
+            ),
+            models.Index(
+                fields=["amazon_title_id"],
+                condition=Q(chosen_tmdb_id__isnull=False),
+                name="import_item_chosen_title_id",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -229,3 +242,32 @@ class TMDBLookup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.key}"
+
+
+class LearnedChoice(models.Model):
+    """How many different people added a film for an Amazon title: counts, nothing more.
+
+    The title is Amazon's own id (`kind` "title_id") or the normalized title with the file's
+    language (`kind` "title"). Nothing here says who chose; see imports.learned.
+    """
+
+    class Kind(models.TextChoices):
+        TITLE_ID = "title_id", "Amazon title id"
+        TITLE = "title", "Title and language"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key = models.CharField(max_length=600)
+    tmdb_id = models.PositiveIntegerField()
+    people = models.PositiveIntegerField(default=0)
+    # The film as TMDB described it when last chosen: the match, without asking TMDB again.
+    candidate = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "key", "-people"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key", "tmdb_id"], name="learned_choice_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.candidate.get('title', self.tmdb_id)} ({self.people})"

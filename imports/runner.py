@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from movieranking.models import Ranking
 
-from . import matching
+from . import learned, matching
+from .matching.choices import with_people_choices
 from .models import ImportItem, ImportSession
 from .tmdb import TMDBAuthError, TMDBError, TMDBRateLimited
 from .tmdb.cache import CachedLookups, candidate_to_dict
@@ -131,8 +132,11 @@ class _Run:
                 "watched_on",
                 "session_id",
                 "seconds_watched",
+                "amazon_title_id",
             )
         )
+        # What people chose for these titles before: read here, once, for the threads.
+        self.chosen = learned.choices_for(waiting, locale=session.locale)
         ImportSession.objects.filter(pk=self.session_id).update(
             used_offline_catalog=self.offline,
             match_started_at=session.match_started_at or timezone.now(),
@@ -175,9 +179,11 @@ class _Run:
         return self.problem is not None or self.lost_claim
 
     def _match_one(self, item: ImportItem) -> matching.MatchResult:
-        return matching.match_item(
-            _to_match(item), search=self.lookups.search, details=self.lookups.details
+        to_match = _to_match(item)
+        result = matching.match_item(
+            to_match, search=self.lookups.search, details=self.lookups.details
         )
+        return with_people_choices(to_match, result, self.chosen.get(item.pk, ()))
 
     def _record(self, item: ImportItem, future: Future) -> None:
         try:

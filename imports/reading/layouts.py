@@ -288,6 +288,7 @@ def read_amazon_sessions(header: Header, sink: RowSink) -> None:
         None,
     )
     at_deleted = columns.get("is deleted")
+    at_asin = columns.get("asin")
     if at_type is None:
         sink.notes.add("untyped")
     for line, fields in csv_records(header, sink):
@@ -303,7 +304,8 @@ def read_amazon_sessions(header: Header, sink: RowSink) -> None:
         type_value = _unwrap(fields[at_type]) if at_type is not None else ""
         seconds = _seconds(fields[at_seconds]) if at_seconds is not None else None
         kind = classify(title, type_value=type_value)
-        sink.rows.append(new_row(line, title, kind, when, seconds_viewed=seconds))
+        asin = _unwrap(fields[at_asin]) if at_asin is not None else ""
+        sink.rows.append(new_row(line, title, kind, when, title_id=asin, seconds_viewed=seconds))
 
 
 def _amazon_title_usable(sink: RowSink, line: int, title: str, fields, at_deleted) -> bool:

@@ -14,7 +14,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from imports import selectors
+from imports import learned, selectors
 from imports.models import ImportItem, ImportSession
 from imports.tmdb import GENRES, MovieSource
 from movieranking.models import Movie, Ranking
@@ -121,6 +121,7 @@ def item_add(
     item.save(
         update_fields=["ranking", "status", "handled_at", "replaced_rating", "replaced_rated_at"]
     )
+    learned.choice_record(item=item)
     _complete_if_done(item.session)
     return item
 
@@ -206,6 +207,7 @@ def item_undo(*, session: ImportSession) -> ImportItem | None:
     )
     if last is None:
         return None
+    learned.choice_withdraw(item=last)
     if last.status == Status.ADDED and last.ranking is not None:
         if last.replaced_rating:
             last.ranking.rating = last.replaced_rating

@@ -747,3 +747,13 @@ def test_total_play_time_of_an_entry_is_kept_where_the_file_has_it():
     assert knives_out.seconds_watched == 3000 + 2700
     legacy = summarize(parse_history(prime_fixture("amazon-legacy.csv")), tz=ZoneInfo("UTC"))
     assert all(entry.seconds_watched is None for entry in legacy.movies)
+
+
+def test_an_asin_column_in_amazons_files_is_the_title_id():
+    data = (
+        '\ufeff"ASIN","Material Type Description","Playback Start Datetime (UTC)",'
+        '"Seconds Viewed","Title"\n'
+        '"""B0ABCDEF12""","""Feature""",2026-06-14T02:37:00Z,6200,"""Goodrich"""\n'
+    ).encode()
+    (row,) = parse_history(data).rows
+    assert row.title_id == "B0ABCDEF12"
