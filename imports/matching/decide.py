@@ -35,6 +35,9 @@ DETAILS_BUDGET = 2  # details requests per item; the API is rate-limited
 # time-zone artefact; a couple of weeks later is a premiere or festival screening at most.
 TIMEZONE_SLACK = timedelta(days=2)
 PREMIERE_SLACK = timedelta(days=14)
+# A remake watched within a year of its release is most likely the remake: new films are
+# what a streaming service puts in front of people.
+NEW_RELEASE = timedelta(days=365)
 
 # How much a year hint or the release-vs-watch fit scales a candidate's score.
 YEAR_FACTOR = {None: 1.0, "exact": 1.0, "near": 0.95, "unknown": 0.85, "far": 0.6}
@@ -142,11 +145,57 @@ def _is_rival(other: ScoredCandidate, best: ScoredCandidate) -> bool:
     return best.title_source != "title" and namesake and as_if_matched > best.score - 0.04
 
 
-def _same_title_rivals(best: ScoredCandidate, in_time: list[ScoredCandidate]) -> tuple[float, str]:
+def _famous_over_obscure(plausible: list[ScoredCandidate]) -> ScoredCandidate:
+    """The best-ranked candidate — unless it is an obscure film whose title is written
+    exactly so while a famous one has the same title written one way and fits the dates as
+    well ("Matrix", a TV film with 12 votes, beside The Matrix): people stream the famous one."""
+    best = plausible[0]
+    for other in plausible[1:]:
+        if (
+            other.title_similarity >= SAME_TITLE
+            and (other.release_fit, other.year_fit) == (best.release_fit, best.year_fit)
+            and other.candidate.vote_count >= 1000
+            and other.candidate.vote_count + 1 >= 30 * (best.candidate.vote_count + 1)
+        ):
+            return other
+    return best
+
+
+def _new_release(
+    best: ScoredCandidate, in_time: list[ScoredCandidate], first_watch: date | None
+) -> ScoredCandidate:
+    """Among films of one title that nothing else tells apart, the one released in the year
+    before the first watch — unless it is little known beside the others (a TV film)."""
+    if first_watch is None:
+        return best
+    for other in in_time:
+        released = other.candidate.release_date
+        if (
+            other is not best
+            and released is not None
+            and (best.candidate.release_date is None or released > best.candidate.release_date)
+            and timedelta(0) <= first_watch - released <= NEW_RELEASE
+            and 10 * other.candidate.vote_count >= best.candidate.vote_count
+            and _is_rival(other, best)
+        ):
+            return other
+    return best
+
+
+def _same_title_rivals(
+    best: ScoredCandidate, in_time: list[ScoredCandidate], *, new_release: bool = False
+) -> tuple[float, str]:
     """Cap confidence when other films share the title and nothing tells them apart."""
     rivals = [s for s in in_time if s is not best and _is_rival(s, best)]
     if not rivals:
         return 1.0, ""
+    if new_release:
+        count = len(rivals) + 1
+        return (
+            0.6,
+            f"{count} films with this title; picked the one released in the year before "
+            "you watched",
+        )
     rival_votes = max(s.candidate.vote_count for s in rivals)
     count = len(rivals) + 1
     if best.candidate.vote_count < rival_votes:
@@ -179,7 +228,10 @@ def decide(item: ItemToMatch, scored: list[ScoredCandidate]) -> MatchResult:
             reason=ONLY_OTHER_TITLES if nearest and reason == NO_SIMILAR_TITLE else reason,
             queries_tried=(),
         )
-    best = plausible[0]
+    best = _famous_over_obscure(plausible)
+    newer = _new_release(best, in_time, min(item.watched_on, default=None))
+    new_release = newer is not best
+    best = newer
     confidence, title_phrase = _title_phrase(best)
     phrases = [title_phrase]
     year = best.candidate.year
@@ -194,7 +246,7 @@ def decide(item: ItemToMatch, scored: list[ScoredCandidate]) -> MatchResult:
         confidence *= 0.5
         phrases.append("released just after you first watched it")
 
-    cap, rival_phrase = _same_title_rivals(best, in_time)
+    cap, rival_phrase = _same_title_rivals(best, in_time, new_release=new_release)
     close_behind = [s for s in plausible[1:] if s.score > best.score - 0.08]
     if rival_phrase:
         confidence = min(confidence, cap)

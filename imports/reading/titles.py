@@ -60,7 +60,7 @@ _TRAILER_RE = re.compile(
     r"|\btr[aá]iler\s+(?:oficial|officiel|ufficiale|\d)"
     r"|bande[- ]annonce"
     r"|(?:^|[-:–(\[|]\s*)trailer\s*\d*\s*[)\]]?\s*$"
-    r"|予告編|預告",
+    r"|予告編|預告|预告",
     re.IGNORECASE,
 )
 # "Toni Erdmann (inkl. Bonusmaterial)" is the film with extras: a film, not the extras.
