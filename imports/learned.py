@@ -31,7 +31,7 @@ from imports.tmdb.cache import candidate_from_dict
 
 TITLE_ID = LearnedChoice.Kind.TITLE_ID
 TITLE = LearnedChoice.Kind.TITLE
-KEY_LENGTH = 600
+KEY_LENGTH = 600  # title keys; title ids are at most 120 characters (ImportItem)
 LOOKUP_CHUNK = 500
 
 Key = tuple[str, str]  # (kind, key)
@@ -50,16 +50,14 @@ def title_key(*, locale: str, search_title: str, year_hint: int | None) -> str:
 def _keys(item: ImportItem, locale: str) -> list[Key]:
     keys = []
     if item.amazon_title_id:
-        keys.append((TITLE_ID, item.amazon_title_id[:KEY_LENGTH]))
+        keys.append((TITLE_ID, item.amazon_title_id))
     if key := title_key(locale=locale, search_title=item.search_title, year_hint=item.year_hint):
         keys.append((TITLE, key))
     return keys
 
 
-def _counted_keys(item: ImportItem) -> list[Key]:
-    """The keys an earlier add of `item` counted under."""
-    keys = [(TITLE_ID, item.amazon_title_id[:KEY_LENGTH])] if item.amazon_title_id else []
-    return keys + ([(TITLE, item.choice_key)] if item.choice_key else [])
+# Where an item remembers that it counted under a key of each kind.
+_FIELD = {TITLE_ID: "choice_title_id", TITLE: "choice_key"}
 
 
 def _lock_person(owner_id: int) -> None:
@@ -68,50 +66,74 @@ def _lock_person(owner_id: int) -> None:
 
 def choice_record(*, item: ImportItem) -> None:
     """Count the owner's choice of `item`'s film for its Amazon title. Called by the review's
-    add step, in its transaction, once the film is added."""
+    add step, in its transaction, once the film is added.
+
+    The person has one vote per key: a key they already chose this film for is left alone,
+    and a vote they gave another film under a key moves here."""
     film = item.best
     if film is None:
         return
     session = item.session
-    _lock_person(session.owner_id)
     keys = _keys(item, session.locale)
     if not keys:
         return
-    same_title = Q(choice_key=dict(keys).get(TITLE, "\0"))
-    if item.amazon_title_id:
-        same_title |= Q(amazon_title_id=item.amazon_title_id)
-    earlier = list(
-        ImportItem.objects.filter(same_title, session__owner_id=session.owner_id)
-        .filter(chosen_tmdb_id__isnull=False)
-        .exclude(pk=item.pk)
-        .only("pk", "amazon_title_id", "choice_key", "chosen_tmdb_id")
-    )
-    if any(other.chosen_tmdb_id == film["tmdb_id"] for other in earlier):
-        return  # this person already counts for this film
-    changes: Counter[tuple[str, str, int]] = Counter()
-    for other in earlier:  # they chose another film before: that vote moves here
-        for kind, key in _counted_keys(other):
-            changes[(kind, key, other.chosen_tmdb_id)] -= 1
-        ImportItem.objects.filter(pk=other.pk).update(chosen_tmdb_id=None, choice_key="")
+    _lock_person(session.owner_id)
+    same_key = Q()
     for kind, key in keys:
+        same_key |= Q(**{_FIELD[kind]: key})
+    earlier = list(
+        ImportItem.objects.filter(same_key, session__owner_id=session.owner_id)
+        .exclude(pk=item.pk)
+        .only("pk", "choice_title_id", "choice_key", "chosen_tmdb_id")
+    )
+    changes: Counter[tuple[str, str, int]] = Counter()
+    counted, moved = {}, set()
+    for kind, key in keys:
+        field = _FIELD[kind]
+        voted = [other for other in earlier if getattr(other, field) == key]
+        if any(other.chosen_tmdb_id == film["tmdb_id"] for other in voted):
+            continue  # this person already counts for this film under this key
+        for other in voted:  # they chose another film before: that vote moves here
+            changes[(kind, key, other.chosen_tmdb_id)] -= 1
+            setattr(other, field, "")
+            moved.add(other)
         changes[(kind, key, film["tmdb_id"])] += 1
+        counted[field] = key
+    for other in moved:
+        if not (other.choice_title_id or other.choice_key):
+            other.chosen_tmdb_id = None
+        ImportItem.objects.filter(pk=other.pk).update(
+            chosen_tmdb_id=other.chosen_tmdb_id,
+            choice_title_id=other.choice_title_id,
+            choice_key=other.choice_key,
+        )
+    if not counted:
+        return
     item.chosen_tmdb_id = film["tmdb_id"]
-    item.choice_key = dict(keys).get(TITLE, "")
+    item.choice_title_id = counted.get("choice_title_id", "")
+    item.choice_key = counted.get("choice_key", "")
     ImportItem.objects.filter(pk=item.pk).update(
-        chosen_tmdb_id=item.chosen_tmdb_id, choice_key=item.choice_key
+        chosen_tmdb_id=item.chosen_tmdb_id,
+        choice_title_id=item.choice_title_id,
+        choice_key=item.choice_key,
     )
     _apply(changes, film)
 
 
 def choice_withdraw(*, item: ImportItem) -> None:
-    """Take back the choice `item`'s add counted, if it counted (the review's undo)."""
+    """Take back what `item`'s add counted, if anything (the review's undo)."""
     if item.chosen_tmdb_id is None:
         return
     _lock_person(item.session.owner_id)
-    changes = Counter({(kind, key, item.chosen_tmdb_id): -1 for kind, key in _counted_keys(item)})
+    changes = Counter()
+    for kind, field in _FIELD.items():
+        if key := getattr(item, field):
+            changes[(kind, key, item.chosen_tmdb_id)] -= 1
     item.chosen_tmdb_id = None
-    item.choice_key = ""
-    item.save(update_fields=["chosen_tmdb_id", "choice_key"])
+    item.choice_title_id = item.choice_key = ""
+    ImportItem.objects.filter(pk=item.pk).update(
+        chosen_tmdb_id=None, choice_title_id="", choice_key=""
+    )
     _apply(changes, None)
 
 

@@ -146,9 +146,11 @@ class ImportItem(models.Model):
     # Total play time, where the file records it (Amazon's own files).
     seconds_watched = models.PositiveIntegerField(null=True, blank=True)
     # When adding this item counted as the owner's choice for its Amazon title (see
-    # imports.learned): the film, and the title key it counted under. The owner's own record
-    # that they chose; the shared counts (LearnedChoice) say nothing about who.
+    # imports.learned): the film, and the title id and title key it counted under ("" when
+    # not). The owner's own record that they chose; the shared counts (LearnedChoice) say
+    # nothing about who.
     chosen_tmdb_id = models.PositiveIntegerField(null=True, blank=True)
+    choice_title_id = models.CharField(max_length=120, blank=True)
     choice_key = models.CharField(max_length=600, blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
@@ -185,9 +187,9 @@ class ImportItem(models.Model):
                 fields=["choice_key"], condition=~Q(choice_key=""), name="import_item_choice_key"
             ),
             models.Index(
-                fields=["amazon_title_id"],
-                condition=Q(chosen_tmdb_id__isnull=False),
-                name="import_item_chosen_title_id",
+                fields=["choice_title_id"],
+                condition=~Q(choice_title_id=""),
+                name="import_item_choice_title_id",
             ),
         ]
 

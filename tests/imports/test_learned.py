@@ -137,6 +137,26 @@ def test_amazons_title_id_is_asked_first():
     assert item.match_tmdb_id == DUNE_1984 and item.reason.startswith("chosen by 2 people")
 
 
+def test_two_films_of_one_title_with_their_own_title_ids_are_two_choices():
+    # One person watched both Dunes; Amazon gives each its own title id.
+    chooses("first", DUNE_1984, history(watched="2016-04-04", gti="amzn1.dv.gti.d1984"))
+    chooses("first", DUNE_2021, history(watched="2022-02-02", gti="amzn1.dv.gti.d2021"))
+    found = {(c.kind, c.key, c.tmdb_id): c.people for c in LearnedChoice.objects.all()}
+    assert found[("title_id", "amzn1.dv.gti.d1984", DUNE_1984)] == 1
+    assert found[("title_id", "amzn1.dv.gti.d2021", DUNE_2021)] == 1
+    # Under the bare title their one vote goes to the film they chose last.
+    assert found[("title", "en:dune", DUNE_2021)] == 1
+    assert ("title", "en:dune", DUNE_1984) not in found
+
+
+def test_undo_takes_back_only_what_the_add_counted():
+    chooses("first", DUNE_1984, history(watched="2016-04-04", gti="amzn1.dv.gti.d1984"))
+    later = chooses("first", DUNE_2021, history(watched="2022-02-02", gti="amzn1.dv.gti.d2021"))
+    services.item_undo(session=later.session)
+    found = {(c.kind, c.key, c.tmdb_id): c.people for c in LearnedChoice.objects.all()}
+    assert found == {("title_id", "amzn1.dv.gti.d1984", DUNE_1984): 1}
+
+
 def test_the_title_key_is_per_language():
     chooses("first", DUNE_1984)
     chooses("second", DUNE_1984)
