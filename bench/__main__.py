@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench.common import Figure, postgres_version
 
-BENCHMARKS = ["parse", "matching", "wizard", "scale", "load"]
+BENCHMARKS = ["parse", "matching", "hardcases", "wizard", "scale", "load"]
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 COLUMNS = ("benchmark", "figure", "value", "target", "met?")
 
