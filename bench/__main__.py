@@ -29,6 +29,7 @@ BENCHMARKS = {
     "parse": "parse",
     "matching": "matching",
     "calibration": "match_calibration",
+    "hardcases": "hardcases",
     "wizard": "wizard",
     "scale": "scale",
     "load": "load",

@@ -1,5 +1,6 @@
-"""Every import session, item and cached TMDB answer, for staff. Read-only: the only
-changes are the two actions, and they go through the services like everything else."""
+"""Every import session, item, learned choice and cached TMDB answer, for staff. Read-only:
+the only changes are the two actions, which go through the services like everything else,
+and clearing learned choices."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from . import services
-from .models import ImportItem, ImportSession, TMDBLookup
+from .models import ImportItem, ImportSession, LearnedChoice, TMDBLookup
 
 # The session page shows this many items inline; the item list has them all.
 INLINE_ITEMS = 100
@@ -247,3 +248,26 @@ class TMDBLookupAdmin(_ReadOnly, admin.ModelAdmin):
     list_display = ["kind", "key", "fetched_at"]
     list_filter = ["kind", ("fetched_at", admin.DateFieldListFilter)]
     search_fields = ["key"]
+
+
+@admin.register(LearnedChoice)
+class LearnedChoiceAdmin(_ReadOnly, admin.ModelAdmin):
+    """What people chose for Amazon titles: counts only, nothing says who. Staff look them up
+    and clear them with "Delete selected learned choices"; imports from then on match those
+    titles without them."""
+
+    list_display = ["key", "kind", "film", "people", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["key", "=tmdb_id"]
+    fields = ["kind", "key", "film", "people", "updated_at"]
+    readonly_fields = fields
+
+    @admin.display(description="Film")
+    def film(self, choice: LearnedChoice):
+        return format_html(
+            '<a href="https://www.themoviedb.org/movie/{}" target="_blank" rel="noopener">'
+            "{} ({})</a>",
+            choice.tmdb_id,
+            choice.candidate.get("title") or choice.tmdb_id,
+            choice.candidate.get("year") or "?",
+        )

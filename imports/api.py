@@ -103,7 +103,8 @@ def _movie(item: ImportItem) -> dict:
         },
         "tmdb_match": _film(best) if best else None,
         "confidence": item.confidence,
-        "reason": item.lookup_error or item.reason,
+        "reason": item.lookup_error
+        or (item.set_aside_reason if item.status == ImportItem.Status.SET_ASIDE else item.reason),
         "alternatives": [_film(c) for c in item.alternatives],
         "status": item.status,
         "lookup": item.lookup,
@@ -186,6 +187,7 @@ def session(request: HttpRequest, session_id) -> HttpResponse:
             "added_count": counts["added"],
             "skipped_count": counts["skipped"],
             "remaining_count": counts["pending"] + counts["unmatched"],
+            "set_aside_count": counts["set_aside"],
             "movies": _movies(session),
         }
     )

@@ -51,6 +51,9 @@ class ImportSession(models.Model):
     unreadable = models.PositiveIntegerField(default=0)
     unreadable_lines = models.JSONField(default=list, blank=True)
     truncated_at_hash = models.BooleanField(default=False)
+    # False when the file does not say which rows are films (Amazon's Watch Events): short
+    # entries that match no film are then set aside as probable episodes.
+    file_has_types = models.BooleanField(default=True)
 
     # Matching progress.
     matched_count = models.PositiveIntegerField(default=0)
@@ -120,6 +123,7 @@ class ImportItem(models.Model):
         SKIPPED = "skipped", "Skipped"
         ALREADY_RANKED = "already_ranked", "Already ranked"
         UNMATCHED = "unmatched", "Not found"
+        SET_ASIDE = "set_aside", "Set aside"
 
     class Lookup(models.TextChoices):
         WAITING = "waiting", "Waiting"
@@ -139,6 +143,15 @@ class ImportItem(models.Model):
     amazon_path = models.CharField(max_length=500, blank=True)
     amazon_image_url = models.URLField(max_length=500, blank=True)
     source_line = models.PositiveIntegerField(null=True, blank=True)
+    # Total play time, where the file records it (Amazon's own files).
+    seconds_watched = models.PositiveIntegerField(null=True, blank=True)
+    # When adding this item counted as the owner's choice for its Amazon title (see
+    # imports.learned): the film, and the title id and title key it counted under ("" when
+    # not). The owner's own record that they chose; the shared counts (LearnedChoice) say
+    # nothing about who.
+    chosen_tmdb_id = models.PositiveIntegerField(null=True, blank=True)
+    choice_title_id = models.CharField(max_length=120, blank=True)
+    choice_key = models.CharField(max_length=600, blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     lookup = models.CharField(max_length=10, choices=Lookup.choices, default=Lookup.WAITING)
@@ -170,6 +183,14 @@ class ImportItem(models.Model):
             models.Index(fields=["session", "status", "position"], name="import_item_status"),
             models.Index(fields=["session", "lookup"], name="import_item_lookup"),
             models.Index(fields=["session", "-handled_at"], name="import_item_handled"),
+            models.Index(
+                fields=["choice_key"], condition=~Q(choice_key=""), name="import_item_choice_key"
+            ),
+            models.Index(
+                fields=["choice_title_id"],
+                condition=~Q(choice_title_id=""),
+                name="import_item_choice_title_id",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -194,6 +215,15 @@ class ImportItem(models.Model):
         return self.amazon_image_url
 
     @property
+    def set_aside_reason(self) -> str:
+        """Why a set-aside item is out of the review, for the person."""
+        minutes = round((self.seconds_watched or 0) / 60)
+        return (
+            f"probably an episode or extra: watched for {minutes} min, shorter than a film, "
+            "and no film on TMDB matches it well"
+        )
+
+    @property
     def watched_dates(self) -> list[date]:
         return [date.fromisoformat(value) for value in self.watched_on]
 
@@ -214,3 +244,32 @@ class TMDBLookup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.key}"
+
+
+class LearnedChoice(models.Model):
+    """How many different people added a film for an Amazon title: counts, nothing more.
+
+    The title is Amazon's own id (`kind` "title_id") or the normalized title with the file's
+    language (`kind` "title"). Nothing here says who chose; see imports.learned.
+    """
+
+    class Kind(models.TextChoices):
+        TITLE_ID = "title_id", "Amazon title id"
+        TITLE = "title", "Title and language"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key = models.CharField(max_length=600)
+    tmdb_id = models.PositiveIntegerField()
+    people = models.PositiveIntegerField(default=0)
+    # The film as TMDB described it when last chosen: the match, without asking TMDB again.
+    candidate = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "key", "-people"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key", "tmdb_id"], name="learned_choice_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.candidate.get('title', self.tmdb_id)} ({self.people})"

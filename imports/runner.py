@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from movieranking.models import Ranking
 
-from . import matching
+from . import learned, matching
+from .matching.choices import with_people_choices
 from .models import ImportItem, ImportSession
 from .tmdb import TMDBAuthError, TMDBError, TMDBRateLimited
 from .tmdb.cache import CachedLookups, candidate_to_dict
@@ -116,14 +117,26 @@ class _Run:
 
     def go(self) -> None:
         session = ImportSession.objects.select_related("owner").get(pk=self.session_id)
+        self.typed = session.file_has_types
         self.ranked = set(
             Ranking.objects.filter(user=session.owner).values_list("movie__tmdb_id", flat=True)
         )
         waiting = list(
             session.items.filter(lookup=Lookup.WAITING)
             .order_by("position")
-            .only("pk", "title", "search_title", "year_hint", "watched_on", "session_id")
+            .only(
+                "pk",
+                "title",
+                "search_title",
+                "year_hint",
+                "watched_on",
+                "session_id",
+                "seconds_watched",
+                "amazon_title_id",
+            )
         )
+        # What people chose for these titles before: read here, once, for the threads.
+        self.chosen = learned.choices_for(waiting, locale=session.locale)
         ImportSession.objects.filter(pk=self.session_id).update(
             used_offline_catalog=self.offline,
             match_started_at=session.match_started_at or timezone.now(),
@@ -166,9 +179,11 @@ class _Run:
         return self.problem is not None or self.lost_claim
 
     def _match_one(self, item: ImportItem) -> matching.MatchResult:
-        return matching.match_item(
-            _to_match(item), search=self.lookups.search, details=self.lookups.details
+        to_match = _to_match(item)
+        result = matching.match_item(
+            to_match, search=self.lookups.search, details=self.lookups.details
         )
+        return with_people_choices(to_match, result, self.chosen.get(item.pk, ()))
 
     def _record(self, item: ImportItem, future: Future) -> None:
         try:
@@ -207,8 +222,13 @@ class _Run:
             "confidence": round(result.confidence, 4),
             "reason": result.reason[:300],
         }
+        if not self.typed and matching.probably_not_a_film(
+            result, seconds_watched=item.seconds_watched
+        ):
+            fields["status"] = ImportItem.Status.SET_ASIDE
         if result.best is None:
-            fields |= {"status": ImportItem.Status.UNMATCHED, "match_tmdb_id": None}
+            fields.setdefault("status", ImportItem.Status.UNMATCHED)
+            fields["match_tmdb_id"] = None
             fields["candidates"] = [candidate_to_dict(c) for c in result.alternatives]
         else:
             fields["match_tmdb_id"] = result.best.tmdb_id

@@ -26,6 +26,7 @@ ITEM_FILTERS = {
     "skipped": ("Skipped", {"status": Status.SKIPPED}),
     "already_ranked": ("Already ranked", {"status": Status.ALREADY_RANKED}),
     "not_found": ("Not found", {"status": Status.UNMATCHED}),
+    "set_aside": ("Set aside", {"status": Status.SET_ASIDE}),
     "failed": ("Look-up failed", {"lookup": ImportItem.Lookup.FAILED}),
     "all": ("All", {}),
 }
@@ -106,7 +107,16 @@ def matching_progress(session: ImportSession) -> Progress:
 def session_counts(session: ImportSession) -> dict[str, int]:
     """How many items are in each review state, from one grouped query."""
     counts = dict.fromkeys(
-        ["total", "pending", "added", "skipped", "already_ranked", "unmatched", "not_looked_up"],
+        [
+            "total",
+            "pending",
+            "added",
+            "skipped",
+            "already_ranked",
+            "unmatched",
+            "set_aside",
+            "not_looked_up",
+        ],
         0,
     )
     grouped = session.items.order_by().values_list("status", "lookup").annotate(n=Count("pk"))

@@ -8,9 +8,11 @@ watch dates and settles on a best match, its alternatives, a confidence and a re
 from imports.matching.decide import (
     ALL_RELEASED_LATER,
     NO_SIMILAR_TITLE,
+    ONLY_OTHER_TITLES,
     PLAUSIBLE,
     decide,
     match_item,
+    probably_not_a_film,
     score_candidates,
 )
 from imports.matching.titles import build_queries, title_similarity
@@ -19,6 +21,7 @@ from imports.matching.types import ItemToMatch, MatchQuery, MatchResult, ScoredC
 __all__ = [
     "ALL_RELEASED_LATER",
     "NO_SIMILAR_TITLE",
+    "ONLY_OTHER_TITLES",
     "PLAUSIBLE",
     "ItemToMatch",
     "MatchQuery",
@@ -27,6 +30,7 @@ __all__ = [
     "build_queries",
     "decide",
     "match_item",
+    "probably_not_a_film",
     "score_candidates",
     "title_similarity",
 ]

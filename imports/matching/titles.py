@@ -30,6 +30,8 @@ NUMBER_TO_ROMAN = {number: roman.upper() for roman, number in ROMAN_TO_NUMBER.it
 _WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 NUMBER_WORDS = {word: str(n) for n, word in enumerate(_WORDS, start=1)} | {"i": "1"}
 SEQUEL_WORDS = {"part", "chapter", "vol", "volume", "teil", "partie", "parte"}
+# "PART2", "Vol2": a sequel number written against its word.
+_ATTACHED_NUMBER = re.compile(rf"^({'|'.join(sorted(SEQUEL_WORDS))})(\d+)$")
 SEPARATOR = re.compile(r"\s*:\s+|\s+[-–—]\s+")
 TRAILING_ARTICLE = re.compile(r"^(?P<rest>.+?),\s*(?P<article>the|a|an)$", re.IGNORECASE)
 
@@ -57,7 +59,10 @@ def _article_to_front(text: str) -> str:
 @lru_cache(maxsize=8192)
 def _forms(text: str) -> _TitleForms:
     text = _article_to_front(text)
-    words = normalize(text.replace("&", " and ")).split()
+    words = []
+    for word in normalize(text.replace("&", " and ")).split():
+        attached = _ATTACHED_NUMBER.match(word)
+        words += [attached[1], attached[2]] if attached else [word]
     digits = [_as_digits(word, words[i - 1] if i else "") for i, word in enumerate(words)]
     # "Part 2" is "2"; Amazon often drops a leading "The".
     canonical = [
@@ -106,7 +111,7 @@ def title_similarity(query: str, title: str) -> float:
 
 # --- Queries -----------------------------------------------------------------------------
 
-SEQUEL_WORD = r"\b(part|chapter|teil|volume|vol\.)(\s+)"
+SEQUEL_WORD = r"\b(part|chapter|teil|volume|vol\.?)(\s*)"
 # A sequel number stands last or before a subtitle ("Saw II: …"), or after "Part"; elsewhere
 # ("12 Angry Men") a number is not a sequel number.
 LAST_OR_BEFORE_SUBTITLE = r"(?=\s*(?:$|[:\-–—]))"
@@ -118,7 +123,7 @@ def _swap_numerals(
     text: str, pattern: str, convert: Callable[[str], str], *, at_end: bool = True
 ) -> str:
     after_word = re.compile(SEQUEL_WORD + rf"({pattern})\b", re.IGNORECASE)
-    text = after_word.sub(lambda m: m[1] + m[2] + convert(m[3]), text)
+    text = after_word.sub(lambda m: m[1] + (m[2] or " ") + convert(m[3]), text)
     if not at_end:
         return text
     last = re.compile(rf"(?<=\s)({pattern}){LAST_OR_BEFORE_SUBTITLE}", re.IGNORECASE)
@@ -149,6 +154,14 @@ def _main_title_variants(text: str) -> list[str]:
     return [text[: starts[-1]].strip(), text[: starts[0]].strip()] if starts else []
 
 
+_BRACKETS = re.compile(r"[\[\]{}()<>«»【】]")
+
+
+def _without_brackets(text: str) -> str:
+    """ "[REC]" → "REC": a search engine may read brackets as syntax rather than title."""
+    return " ".join(_BRACKETS.sub(" ", text).split())
+
+
 def build_queries(item: ItemToMatch) -> list[MatchQuery]:
     """Searches to try, most specific first. Only a year written in the title filters:
     TMDB's `year` matches any release, and the year someone watched says nothing."""
@@ -168,4 +181,7 @@ def build_queries(item: ItemToMatch) -> list[MatchQuery]:
     unique: dict[tuple[str, int | None], MatchQuery] = {}
     for query in queries:
         unique.setdefault((normalize(query.text) or query.text, query.year), query)
+    # Equal to the title once normalized, but a different question for TMDB.
+    if (bare := _without_brackets(title)) and bare != title:
+        unique[(bare, None)] = MatchQuery(bare, None)
     return list(unique.values())

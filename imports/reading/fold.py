@@ -5,6 +5,9 @@ Folding rules:
 - Several watches of one movie become one entry carrying every watch date. A movie is keyed
   by Amazon's title id where the file has one, else by its normalized cleaned title and
   year hint.
+- Versions of one film that differ only by Prime Video's tags (`トップガン（字幕版）` and
+  `トップガン（吹替版）`) are one film, even when Amazon gives each version its own title id.
+  Title ids with the very same title stay apart: those are different films of one name.
 - Times are UTC in every layout; they become the person's local date in `tz`. Date-only
   values stay as written (the pre-v3 browser exporter wrote the UTC date of local midnight,
   so east of UTC its dates are one day early; we keep what the file says rather than guess).
@@ -41,6 +44,7 @@ class MovieEntry:
     path: str
     image_url: str
     first_line: int
+    seconds_watched: int | None = None  # total play time, where the file says (kept rows)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class HistorySummary:
     unreadable: tuple[RowProblem, ...]
     brief_plays: int  # movie sessions too short to count (see BRIEF_PLAY_SECONDS)
     truncated_at_hash: bool
+    typed: bool = True  # the file says which rows are films (see ParsedHistory.typed)
 
 
 def _kept_sessions(rows: list[Row]) -> tuple[list[Row], int]:
@@ -105,8 +110,39 @@ def _entry(rows: list[Row], tz: zoneinfo.ZoneInfo) -> tuple[MovieEntry, float]:
         path=next((row.path for row in rows if row.path), ""),
         image_url=next((row.image_url for row in rows if row.image_url), ""),
         first_line=first.line,
+        seconds_watched=_total_seconds(rows),
     )
     return entry, latest.timestamp() if latest else float("-inf")
+
+
+def _fold_tag_variants(movies: dict[object, list[Row]]) -> list[list[Row]]:
+    """The rows of each film, with the title-id groups of one film's tagged versions merged."""
+    by_clean: dict[tuple, list[str]] = {}
+    for key, rows in movies.items():
+        if isinstance(key, str):  # a title id
+            cleaned = clean_title(rows[0].title)
+            clean_key = (normalize(cleaned.search_title), cleaned.year_hint)
+            by_clean.setdefault(clean_key, []).append(key)
+    merged: list[list[Row]] = []
+    folded: set[str] = set()
+    for ids in by_clean.values():
+        if len(ids) < 2:
+            continue
+        as_written = {normalize(movies[key][0].title) for key in ids}
+        if len(as_written) < len(ids):
+            continue  # two ids share a title as written: same-name films, not versions
+        merged.append(sorted((row for key in ids for row in movies[key]), key=_line))
+        folded.update(ids)
+    return [rows for key, rows in movies.items() if key not in folded] + merged
+
+
+def _line(row: Row) -> int:
+    return row.line
+
+
+def _total_seconds(rows: list[Row]) -> int | None:
+    timed = [row.seconds_viewed for row in rows if row.seconds_viewed is not None]
+    return sum(timed) if timed else None
 
 
 def summarize(parsed: ParsedHistory, *, tz: zoneinfo.ZoneInfo) -> HistorySummary:
@@ -144,7 +180,7 @@ def summarize(parsed: ParsedHistory, *, tz: zoneinfo.ZoneInfo) -> HistorySummary
             other += 1
 
     ranked = []
-    for rows in movies.values():
+    for rows in _fold_tag_variants(movies):
         kept, brief = _kept_sessions(rows)
         brief_plays += brief
         if not kept:
@@ -168,4 +204,5 @@ def summarize(parsed: ParsedHistory, *, tz: zoneinfo.ZoneInfo) -> HistorySummary
         unreadable=parsed.problems,
         brief_plays=brief_plays,
         truncated_at_hash=parsed.truncated_at_hash,
+        typed=parsed.typed,
     )

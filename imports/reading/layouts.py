@@ -288,6 +288,9 @@ def read_amazon_sessions(header: Header, sink: RowSink) -> None:
         None,
     )
     at_deleted = columns.get("is deleted")
+    at_asin = columns.get("asin")
+    if at_type is None:
+        sink.notes.add("untyped")
     for line, fields in csv_records(header, sink):
         if len(fields) != width:
             sink.wrong_width(line, width, len(fields))
@@ -301,7 +304,8 @@ def read_amazon_sessions(header: Header, sink: RowSink) -> None:
         type_value = _unwrap(fields[at_type]) if at_type is not None else ""
         seconds = _seconds(fields[at_seconds]) if at_seconds is not None else None
         kind = classify(title, type_value=type_value)
-        sink.rows.append(new_row(line, title, kind, when, seconds_viewed=seconds))
+        asin = _unwrap(fields[at_asin]) if at_asin is not None else ""
+        sink.rows.append(new_row(line, title, kind, when, title_id=asin, seconds_viewed=seconds))
 
 
 def _amazon_title_usable(sink: RowSink, line: int, title: str, fields, at_deleted) -> bool:
@@ -332,6 +336,7 @@ def read_amazon_watch_events(header: Header, sink: RowSink) -> None:
     at_when, at_title = columns["most recent watch date"], columns["title name"]
     at_seconds = columns.get("seconds watched")
     at_deleted = columns.get("deleted from watch history")
+    sink.notes.add("untyped")
     for line, fields in csv_records(header, sink):
         if len(fields) != width:
             sink.wrong_width(line, width, len(fields))
@@ -360,6 +365,8 @@ def read_amazon_legacy(header: Header, sink: RowSink) -> None:
     at_entitlement = columns.get("entitlement type")
     title_is_last = at_title == width - 1
     delimiter = header.delimiter
+    if at_video_type is None and at_entitlement is None:
+        sink.notes.add("untyped")
     for line, fields in csv_records(header, sink):
         if len(fields) < width or (len(fields) > width and not title_is_last):
             sink.wrong_width(line, width, len(fields))

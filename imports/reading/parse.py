@@ -109,6 +109,9 @@ class ParsedHistory:
     problems: tuple[RowProblem, ...]
     source_name: str = ""  # the ZIP entry the history came from, or ""
     truncated_at_hash: bool = False  # v1.0 file cut short by a "#" in a title
+    # False when nothing in the file says which rows are films (Watch Events): plainly named
+    # episodes then read as films.
+    typed: bool = True
 
 
 class _NoRows(ParseError):
@@ -184,6 +187,7 @@ def _parse_file(
         problems=tuple(sink.problems),
         source_name=source_name,
         truncated_at_hash="truncated-at-hash" in sink.notes,
+        typed="untyped" not in sink.notes,
     )
 
 

@@ -10,6 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from imports.reading.tags import fold_width, strip_tags
+
 MOVIE, EPISODE, TRAILER, PROMO, BONUS, SHORT, LIVE = (
     "movie",
     "episode",
@@ -58,7 +60,12 @@ _TRAILER_RE = re.compile(
     r"|\btr[aá]iler\s+(?:oficial|officiel|ufficiale|\d)"
     r"|bande[- ]annonce"
     r"|(?:^|[-:–(\[|]\s*)trailer\s*\d*\s*[)\]]?\s*$"
-    r"|予告編|預告",
+    r"|予告編|預告|预告",
+    re.IGNORECASE,
+)
+# "Toni Erdmann (inkl. Bonusmaterial)" is the film with extras: a film, not the extras.
+_BUNDLED_BONUS_RE = re.compile(
+    r"\s*[(\[]\s*(?:inkl\.?|inklusive|mit|plus|with|avec|con|com)\s+bonus[^)\]]*[)\]]\s*$",
     re.IGNORECASE,
 )
 _BONUS_RE = re.compile(
@@ -95,9 +102,10 @@ def _type_kind(type_value: str) -> str | None:
 @lru_cache(maxsize=65_536)
 def _title_kind(title: str) -> str:
     """What the title alone says. Cached: histories repeat the same titles a lot."""
+    title = fold_width(title)
     if _TRAILER_RE.search(title):
         return TRAILER
-    if _BONUS_RE.search(title):
+    if _BONUS_RE.search(_BUNDLED_BONUS_RE.sub("", title)):
         return BONUS
     if _EPISODE_RE.search(title) or _SEASON_RE.search(title):
         return EPISODE
@@ -130,29 +138,6 @@ class CleanTitle:
     year_hint: int | None
 
 
-# Version and language tags Amazon appends to titles, in brackets or parentheses.
-_TAG_WORDS = (
-    r"dt\.?\s*/\s*OV|OV\s*/\s*OmU|OmdU|OmU|OV|dt\.|Ultra\s*HD|4K\s*/?\s*UHD|UHD|4K|HD"
-    r"|Subbed|Dubbed|Subtitled|English\s+Subtitled|VOST(?:FR)?|VF|VO|Prime\s+Video"
-    r"|Plus\s+Bonus(?:\s+Content)?|With\s+Bonus(?:\s+Content)?"
-)
-# Edition words. Alone they only count inside brackets; after a dash or colon they need a
-# "Cut/Edition/Version" word, so "Alien: Covenant" or "Rocky - Final Round" are left alone.
-_EDITION_ADJECTIVES = (
-    r"Director'?s|Director’s|Directors|Final|Extended|Theatrical|Unrated|Uncut|Special"
-    r"|Ultimate|Collector'?s|Anniversary|\d+(?:st|nd|rd|th)\s+Anniversary|Remastered"
-    r"|Digitally\s+Remastered|Original|Redux|Rated|IMAX(?:\s+Enhanced)?|Kino|Lang"
-)
-_EDITION = rf"(?:The\s+)?(?:{_EDITION_ADJECTIVES})\s*(?:Cut|Edition|Version|Fassung)"
-_BRACKET_TAG_RE = re.compile(
-    rf"\s*[\[(]\s*(?:{_TAG_WORDS}|{_EDITION}|{_EDITION_ADJECTIVES}|Kinofassung|Langfassung"
-    rf"|Version\s+longue)\s*[\])]\s*$",
-    re.IGNORECASE,
-)
-_DASH_EDITION_RE = re.compile(
-    rf"(?:\s+[-–]|\s*:)\s+(?:{_EDITION}|Unrated|Uncut|Kinofassung|Langfassung|Version\s+longue)\s*$",
-    re.IGNORECASE,
-)
 _YEAR_RE = re.compile(r"\s*\((\d{4})\)\s*$")
 _SPACES_RE = re.compile(r"\s+")
 _QUOTES = '"“”„«»'
@@ -173,14 +158,15 @@ def _strip_stray_quotes(title: str) -> str:
 def clean_title(title: str) -> CleanTitle:
     """What to search for: the title without Amazon's tags, and a year if the title has one.
 
-    Conservative on purpose: only tags we know Amazon adds are removed, never title words.
+    Full-width and compatibility characters are folded first (`fold_width`). Conservative on
+    purpose: only tags Prime Video adds (`imports.reading.tags`) are removed, at the ends of
+    the title, never title words.
     """
-    text = _strip_stray_quotes(_SPACES_RE.sub(" ", title).strip())
+    text = _strip_stray_quotes(_SPACES_RE.sub(" ", fold_width(title)).strip())
     year_hint = None
     while True:
         before = text
-        text = _BRACKET_TAG_RE.sub("", text)
-        text = _DASH_EDITION_RE.sub("", text)
+        text = strip_tags(text)
         if year_hint is None and (match := _YEAR_RE.search(text)):
             year = int(match.group(1))
             if 1880 <= year <= 2100 and match.start() > 0:

@@ -14,7 +14,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from imports import selectors
+from imports import learned, selectors
 from imports.models import ImportItem, ImportSession
 from imports.tmdb import GENRES, MovieSource
 from movieranking.models import Movie, Ranking
@@ -121,6 +121,7 @@ def item_add(
     item.save(
         update_fields=["ranking", "status", "handled_at", "replaced_rating", "replaced_rated_at"]
     )
+    learned.choice_record(item=item)
     _complete_if_done(item.session)
     return item
 
@@ -140,8 +141,9 @@ def item_keep_existing(*, item: ImportItem) -> ImportItem:
 
 @transaction.atomic
 def item_reopen(*, item: ImportItem) -> ImportItem:
-    """Put a skipped (or set-aside) item back in the queue to review."""
-    item = _lock_for(item, {Status.SKIPPED, Status.ALREADY_RANKED, Status.UNMATCHED})
+    """Put a skipped, already-ranked or set-aside item back in the queue to review."""
+    allowed = {Status.SKIPPED, Status.ALREADY_RANKED, Status.UNMATCHED, Status.SET_ASIDE}
+    item = _lock_for(item, allowed)
     item.status = Status.PENDING if item.match_tmdb_id else Status.UNMATCHED
     item.handled_at = None
     item.save(update_fields=["status", "handled_at"])
@@ -164,7 +166,7 @@ def item_choose_candidate(
 ) -> ImportItem:
     """Make another film the item's match: one of its alternatives, or `candidate` (a
     TMDB result the person found by hand)."""
-    item = _lock_for(item, {Status.PENDING, Status.SKIPPED, Status.UNMATCHED})
+    item = _lock_for(item, {Status.PENDING, Status.SKIPPED, Status.UNMATCHED, Status.SET_ASIDE})
     known = next((c for c in item.candidates if c["tmdb_id"] == tmdb_id), None)
     chosen = known or candidate
     if chosen is None or chosen["tmdb_id"] != tmdb_id:
@@ -205,6 +207,7 @@ def item_undo(*, session: ImportSession) -> ImportItem | None:
     )
     if last is None:
         return None
+    learned.choice_withdraw(item=last)
     if last.status == Status.ADDED and last.ranking is not None:
         if last.replaced_rating:
             last.ranking.rating = last.replaced_rating

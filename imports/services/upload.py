@@ -113,6 +113,7 @@ def _store(*, owner, file_name: str, digest: str, summary: reading.HistorySummar
             {"line": p.line, "reason": p.reason} for p in summary.unreadable[:MAX_STORED_PROBLEMS]
         ],
         truncated_at_hash=summary.truncated_at_hash,
+        file_has_types=summary.typed,
     )
     ImportItem.objects.bulk_create(
         (
@@ -130,6 +131,7 @@ def _store(*, owner, file_name: str, digest: str, summary: reading.HistorySummar
                 amazon_path=entry.path[:500],
                 amazon_image_url=entry.image_url[:500],
                 source_line=entry.first_line,
+                seconds_watched=entry.seconds_watched,
             )
             for position, entry in enumerate(summary.movies, start=1)
         ),

@@ -36,6 +36,7 @@ SESSION_KEYS = {
     "added_count",
     "skipped_count",
     "remaining_count",
+    "set_aside_count",
     "movies",
 }
 

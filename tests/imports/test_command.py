@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
 
-from imports.management.commands.import_prime import Command as ImportPrime
 from imports.models import ImportItem, ImportSession, TMDBLookup
 from imports.tmdb import TMDBAuthError, TMDBUnavailable
 from movieranking.models import Movie
+from tests.commands import failing, run
 from tests.factories import make_movie, make_ranking
 from tests.fakes import FakeTMDB
 from tests.fixtures import prime_fixture
@@ -40,6 +39,7 @@ COUNT_KEYS = {
     "duplicates",
     "unreadable",
     "already_ranked",
+    "set_aside",
 }
 
 
@@ -58,22 +58,6 @@ def history(tmp_path) -> Path:
 class TTY(io.StringIO):
     def isatty(self):
         return True
-
-
-def run(*args, client=None, **options):
-    """import_prime matching with `client` (the offline catalog if None), with captured
-    output: (stdout, stderr)."""
-    out, err = options.pop("stdout", io.StringIO()), options.pop("stderr", io.StringIO())
-    command = ImportPrime(client=client)
-    call_command(command, *[str(a) for a in args], stdout=out, stderr=err, **options)
-    return out.getvalue(), err.getvalue()
-
-
-def failing(*args, client=None, **options) -> tuple[CommandError, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with pytest.raises(CommandError) as raised:
-        run(*args, client=client, stdout=out, stderr=err, **options)
-    return raised.value, out.getvalue(), err.getvalue()
 
 
 def db_counts():
@@ -143,6 +127,23 @@ def test_json_marks_films_already_ranked(owner, history, fake_tmdb):
     assert document["counts"]["already_ranked"] == 1
     nothing = next(i for i in document["items"] if i["title"] == "Qwzxv Nonexistent")
     assert nothing["status"] == "unmatched" and nothing["tmdb_id"] is None
+
+
+def test_json_never_says_nothing_similar_while_listing_candidates(owner, tmp_path, fake_tmdb):
+    path = tmp_path / "history.csv"
+    path.write_bytes(
+        b"Date Watched,Type,Title,Episode\n"
+        b'2025-03-02,Movie,"M",""\n'  # TMDB answers with films that merely contain an M
+        b'2025-03-01,Movie,"Qwzxv Nonexistent",""\n'
+    )
+    document = json.loads(run(path, "--user", "owner", "--json", client=fake_tmdb)[0])
+    by_title = {item["title"]: item for item in document["items"]}
+    m = by_title["M"]
+    assert m["status"] == "unmatched" and m["candidates"]
+    assert "no film" not in m["reason"] and "pick one" in m["reason"]
+    nothing = by_title["Qwzxv Nonexistent"]
+    assert nothing["candidates"] == []
+    assert nothing["reason"] == "no film on TMDB with a similar title"
 
 
 def test_json_reports_failed_look_ups_as_pending_with_the_error(owner, history):

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from imports.matching import (
     ALL_RELEASED_LATER,
     NO_SIMILAR_TITLE,
+    ONLY_OTHER_TITLES,
     ItemToMatch,
     MatchQuery,
     ScoredCandidate,
@@ -21,6 +22,7 @@ from imports.matching import (
     decide,
     match_item,
     score_candidates,
+    title_similarity,
 )
 from imports.tmdb import MovieCandidate, MovieDetails, TMDBRateLimited, TMDBUnavailable
 
@@ -433,7 +435,7 @@ def test_only_unrelated_candidates_mean_no_match():
 
     assert result.best is None
     assert result.confidence == 0
-    assert result.reason == NO_SIMILAR_TITLE
+    assert result.reason == ONLY_OTHER_TITLES
 
 
 # --- Queries -----------------------------------------------------------------------------
@@ -608,3 +610,96 @@ def test_match_is_always_well_formed(to_match, answers):
     assert len(result.alternatives) <= 4
     assert result.best is None or result.best not in result.alternatives
     assert [(q.text, q.year) for q in result.queries_tried] == calls
+
+
+# --- What an unmatched title says --------------------------------------------------------
+
+
+def test_unrelated_results_are_offered_without_claiming_there_is_nothing_similar():
+    # TMDB's first page for a one-letter title is full of other films.
+    results = [film(446021, "M3GAN", "2022-12-28"), film(918, "M*A*S*H", "1970-01-25")]
+    search = FakeSearch({"M": results})
+
+    result = match_item(item("M"), search=search)
+
+    assert result.best is None
+    assert {c.tmdb_id for c in result.alternatives} == {446021, 918}
+    assert result.reason == ONLY_OTHER_TITLES
+    assert "no film" not in result.reason
+
+
+def test_title_in_brackets_is_searched_without_them_too():
+    rec = film(8329, "[REC]", "2007-08-29", votes=3500)
+    search = FakeSearch({"REC": [rec]})
+
+    result = match_item(item("[REC]"), search=search)
+
+    assert result.best == rec
+    assert result.confidence >= CONFIDENT
+    assert ("REC", None) in search.calls
+
+
+def test_famous_film_beats_an_obscure_one_whose_title_is_written_exactly_so():
+    # German Prime Video calls The Matrix "Matrix"; a 1993 TV film of that name has 12 votes.
+    matrix = film(603, "The Matrix", "1999-03-30", votes=25000)
+    obscure = film(90000012, "Matrix", "1993-03-01", votes=12)
+
+    result = match(item("Matrix", watched=("2024-05-01",)), [obscure, matrix])
+
+    assert result.best == matrix
+    assert result.confidence >= CONFIDENT
+    assert "little known" in result.reason
+
+
+def test_obscure_exact_title_still_wins_when_its_year_is_written():
+    matrix = film(603, "The Matrix", "1999-03-30", votes=25000)
+    obscure = film(90000012, "Matrix", "1993-03-01", votes=12)
+
+    result = match(item("Matrix", year=1993, watched=("2024-05-01",)), [obscure, matrix])
+
+    assert result.best == obscure
+
+
+@pytest.mark.parametrize(
+    ("written", "alternative"),
+    [
+        ("ゴッドファーザー PART2", "ゴッドファーザー PART II"),
+        ("Rocky Part2", "Rocky Part II"),
+        ("Kill Bill Vol2", "Kill Bill Vol. 2"),
+    ],
+)
+def test_a_sequel_number_written_against_its_word_is_the_same_title(written, alternative):
+    assert title_similarity(written, alternative) >= 0.97
+
+
+def test_a_sequel_number_against_its_word_is_searched_in_the_other_numerals_too():
+    texts = [query.text for query in build_queries(item("ゴッドファーザー PART2"))]
+    assert "ゴッドファーザー PART II" in texts
+
+
+MULAN_1998 = film(10674, "Mulan", "1998-06-18", votes=9500)
+MULAN_2020 = film(337401, "Mulan", "2020-09-04", votes=5500)
+
+
+def test_remake_released_within_the_year_before_the_watch_is_the_one_watched():
+    result = match(item("Mulan", watched=("2020-09-10",)), [MULAN_1998, MULAN_2020])
+
+    assert result.best == MULAN_2020
+    assert result.confidence < CONFIDENT  # still a guess between two films of one title
+    assert "released in the year before you watched" in result.reason
+
+
+def test_remake_released_long_before_the_watch_is_no_clue():
+    result = match(item("Mulan", watched=("2023-09-10",)), [MULAN_1998, MULAN_2020])
+
+    assert result.best == MULAN_1998  # the more popular
+    assert result.confidence < CONFIDENT
+
+
+def test_recent_obscure_namesake_does_not_beat_a_famous_film():
+    heat = film(949, "Heat", "1995-12-15", votes=7000)
+    tv_film = film(90000017, "Heat", "2024-01-01", votes=30)
+
+    result = match(item("Heat", watched=("2024-06-01",)), [heat, tv_film])
+
+    assert result.best == heat

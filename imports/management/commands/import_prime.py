@@ -175,6 +175,7 @@ class Command(BaseCommand):
                     "duplicates": session.duplicates,
                     "unreadable": session.unreadable,
                     "already_ranked": counts["already_ranked"],
+                    "set_aside": counts["set_aside"],
                 },
                 "items": [_item_document(item) for item in items],
             }
@@ -193,7 +194,8 @@ class Command(BaseCommand):
             f"{session.unreadable} unreadable rows.",
             f"  Matched: {matched}. Not found: {counts['unmatched']}. "
             f"Look-up failed: {failed}. Not looked up yet: {waiting}. "
-            f"Already ranked: {counts['already_ranked']}.",
+            f"Already ranked: {counts['already_ranked']}. "
+            f"Set aside as probable episodes: {counts['set_aside']}.",
         ]
         if session.used_offline_catalog:
             lines.append("  Matched against the offline demo catalog (no TMDB credentials set).")
@@ -231,13 +233,16 @@ def _item_document(item: ImportItem) -> dict:
         reason = item.lookup_error
     elif item.lookup == ImportItem.Lookup.WAITING:
         reason = "not looked up yet"
+    elif item.status == ImportItem.Status.SET_ASIDE:
+        reason = item.set_aside_reason
     else:
         reason = item.reason
     return {
         "title": item.title,
         "watched_on": list(item.watched_on),
-        # pending, already_ranked or unmatched; an import reviewed earlier (the same file
-        # again) may also show added or skipped.
+        # pending, already_ranked, unmatched or set_aside (probably an episode: files
+        # without a type column); an import reviewed earlier (the same file again) may also
+        # show added or skipped.
         "status": item.status,
         "tmdb_id": best["tmdb_id"] if best else None,
         "match_title": best["title"] if best else None,

@@ -724,3 +724,36 @@ def test_a_200_mb_file_stops_at_the_row_limit_without_blowing_up():
     assert len(data) > 199 * 1024 * 1024
     with pytest.raises(ParseError, match="more than 200,000 rows"):
         parse(data)
+
+
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [
+        ("amazon-watch-events.csv", False),
+        ("amazon-2022.csv", False),
+        ("amazon-viewing-history.csv", True),
+        ("amazon-legacy.csv", True),
+        ("exporter-v3.csv", True),
+        ("exporter-v2-ja.csv", True),
+    ],
+)
+def test_a_file_says_whether_it_tells_films_from_episodes(name, typed):
+    assert parse_history(prime_fixture(name)).typed is typed
+
+
+def test_total_play_time_of_an_entry_is_kept_where_the_file_has_it():
+    summary = summarize(parse_history(prime_fixture("amazon-2022.csv")), tz=ZoneInfo("UTC"))
+    knives_out = next(entry for entry in summary.movies if entry.search_title == "Knives Out")
+    assert knives_out.seconds_watched == 3000 + 2700
+    legacy = summarize(parse_history(prime_fixture("amazon-legacy.csv")), tz=ZoneInfo("UTC"))
+    assert all(entry.seconds_watched is None for entry in legacy.movies)
+
+
+def test_an_asin_column_in_amazons_files_is_the_title_id():
+    data = (
+        '\ufeff"ASIN","Material Type Description","Playback Start Datetime (UTC)",'
+        '"Seconds Viewed","Title"\n'
+        '"""B0ABCDEF12""","""Feature""",2026-06-14T02:37:00Z,6200,"""Goodrich"""\n'
+    ).encode()
+    (row,) = parse_history(data).rows
+    assert row.title_id == "B0ABCDEF12"

@@ -159,3 +159,10 @@ def test_normalize_keeps_other_scripts():
 def test_normalize_tells_different_titles_apart():
     assert normalize("Dune") != normalize("Dunes")
     assert normalize("") == ""
+
+
+@pytest.mark.parametrize(
+    "title", ["教父 预告", "教父 预告片", "教父 預告片", "ゴッドファーザー 予告編"]
+)
+def test_chinese_and_japanese_trailers_are_trailers(title):
+    assert classify(title, type_value="電影") == TRAILER
