@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from movieranking.models import Ranking
 
-from . import matching
+from . import counters, matching
 from .models import ImportItem, ImportSession
 from .tmdb import TMDBAuthError, TMDBError, TMDBRateLimited
 from .tmdb.cache import CachedLookups, candidate_to_dict
@@ -207,8 +207,10 @@ class _Run:
             "confidence": round(result.confidence, 4),
             "reason": result.reason[:300],
         }
+        status = None
         if result.best is None:
-            fields |= {"status": ImportItem.Status.UNMATCHED, "match_tmdb_id": None}
+            status = ImportItem.Status.UNMATCHED
+            fields["match_tmdb_id"] = None
             fields["candidates"] = [candidate_to_dict(c) for c in result.alternatives]
         else:
             fields["match_tmdb_id"] = result.best.tmdb_id
@@ -216,16 +218,22 @@ class _Run:
                 candidate_to_dict(c) for c in (result.best, *result.alternatives)
             ]
             if result.best.tmdb_id in self.ranked and result.confidence >= SET_ASIDE_CONFIDENCE:
-                fields["status"] = ImportItem.Status.ALREADY_RANKED
-        ImportItem.objects.filter(
-            pk=item.pk, lookup=Lookup.WAITING, status=ImportItem.Status.PENDING
-        ).update(**fields)
+                status = ImportItem.Status.ALREADY_RANKED
+        still_waiting = {"pk": item.pk, "lookup": Lookup.WAITING}
+        if status is None:
+            ImportItem.objects.filter(status=ImportItem.Status.PENDING, **still_waiting).update(
+                **fields
+            )
+        else:
+            # Leaving "pending" changes the import's counts, in the same transaction.
+            counters.item_set_status(
+                session_id=self.session_id, item_filter=still_waiting, status=status, fields=fields
+            )
 
     def _counts(self) -> dict[str, int]:
         return ImportItem.objects.filter(session_id=self.session_id).aggregate(
             matched_count=Count("pk", filter=Q(lookup=Lookup.DONE)),
             failed_count=Count("pk", filter=Q(lookup=Lookup.FAILED)),
-            already_ranked=Count("pk", filter=Q(status=ImportItem.Status.ALREADY_RANKED)),
             waiting=Count("pk", filter=Q(lookup=Lookup.WAITING)),
         )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -43,29 +43,56 @@ def item_for(session: ImportSession, position: int) -> ImportItem:
 
 
 def sessions_of(user) -> QuerySet[ImportSession]:
-    """The person's imports, newest first, each with how many films it added and has left."""
-    return (
-        ImportSession.objects.filter(owner=user, expires_at__gt=timezone.now())
-        .annotate(
-            added_count=Count("items", filter=Q(items__status=Status.ADDED)),
-            pending_count=Count("items", filter=Q(items__status=Status.PENDING)),
-        )
-        .order_by("-created_at")
+    """The person's imports, newest first (each knows how many films it added and has left:
+    `added_count`, `pending_count`)."""
+    return ImportSession.objects.filter(owner=user, expires_at__gt=timezone.now()).order_by(
+        "-created_at"
     )
+
+
+_EXISTING = "_existing_ranking"
 
 
 def current_item(session: ImportSession) -> ImportItem | None:
-    """The next film to review: the first one whose match is known and still pending."""
-    return (
+    """The next film to review — the first one whose match is known and still pending —
+    with the person's ranking of that film, if any, in the same query."""
+    theirs = Ranking.objects.filter(
+        user_id=session.owner_id, movie__tmdb_id=OuterRef("match_tmdb_id")
+    )
+    item = (
         session.items.filter(status=Status.PENDING, lookup=ImportItem.Lookup.DONE)
+        .annotate(
+            existing_pk=Subquery(theirs.values("pk")[:1]),
+            existing_rating=Subquery(theirs.values("rating")[:1]),
+            existing_rated_at=Subquery(theirs.values("rated_at")[:1]),
+        )
         .order_by("position")
         .first()
     )
+    if item is not None:
+        existing = None
+        if item.existing_pk is not None:
+            existing = Ranking(
+                pk=item.existing_pk,
+                user_id=session.owner_id,
+                rating=item.existing_rating,
+                rated_at=item.existing_rated_at,
+            )
+        remember_existing_ranking(item, existing)
+    return item
+
+
+def remember_existing_ranking(item: ImportItem, ranking: Ranking | None) -> None:
+    """Note on `item` the person's ranking of its film, known already, for the card."""
+    setattr(item, _EXISTING, ranking)
 
 
 def existing_ranking(session: ImportSession, item: ImportItem | None) -> Ranking | None:
+    """The person's ranking of the item's film (its rating and date), if they have one."""
     if item is None or item.match_tmdb_id is None:
         return None
+    if hasattr(item, _EXISTING):
+        return getattr(item, _EXISTING)
     return (
         Ranking.objects.filter(user_id=session.owner_id, movie__tmdb_id=item.match_tmdb_id)
         .select_related("movie")
@@ -104,18 +131,20 @@ def matching_progress(session: ImportSession) -> Progress:
 
 
 def session_counts(session: ImportSession) -> dict[str, int]:
-    """How many items are in each review state, from one grouped query."""
-    counts = dict.fromkeys(
-        ["total", "pending", "added", "skipped", "already_ranked", "unmatched", "not_looked_up"],
-        0,
-    )
-    grouped = session.items.order_by().values_list("status", "lookup").annotate(n=Count("pk"))
-    for status, lookup, n in grouped:
-        counts["total"] += n
-        counts[status] += n
-        if lookup != ImportItem.Lookup.DONE:
-            counts["not_looked_up"] += n
-    counts["reviewed"] = counts["total"] - counts["pending"] - counts["unmatched"]
+    """How many items are in each review state: the counts kept on the import, so no query.
+    `reviewed` is what the person has dealt with (added, skipped, kept or set aside);
+    `not_looked_up` what matching has not found yet or failed on."""
+    total = session.movies_found
+    counts = {
+        "total": total,
+        "pending": session.pending_count,
+        "added": session.added_count,
+        "skipped": session.skipped_count,
+        "already_ranked": session.already_ranked,
+        "unmatched": session.unmatched_count,
+        "not_looked_up": max(0, total - session.matched_count),
+    }
+    counts["reviewed"] = total - counts["pending"] - counts["unmatched"]
     return counts
 
 

@@ -111,18 +111,26 @@ def _card(request, session: ImportSession, item: ImportItem | None, **extra) -> 
 
 def _after_action(request, session: ImportSession, announcement: str) -> HttpResponse:
     """What follows an add, skip or keep: the next card (htmx) or a redirect. `session` is
-    the one the service just locked, so its status is current."""
+    the one the service just locked and counted, so its status and counts are current."""
     if request.htmx:
         return _card(request, session, selectors.current_item(session), announcement=announcement)
     messages.success(request, announcement)
     return redirect("imports:review", session.pk)
 
 
-def _refused(request, session, item, error: Exception) -> HttpResponse:
+def _ref(request: HttpRequest, session_id, position: int) -> services.ItemRef:
+    # The step itself finds (and locks) the item, so a step costs no separate look-up.
+    return services.ItemRef(owner_id=request.user.pk, session_id=session_id, position=position)
+
+
+def _refused(request, ref: services.ItemRef, error: Exception, **extra) -> HttpResponse:
+    """The step was refused: the card again with the reason (htmx), or a redirect to it."""
     if request.htmx:
-        return _card(request, session, item, error=str(error))
+        session = selectors.session_for(request.user, ref.session_id)
+        item = selectors.item_for(session, ref.position)
+        return _card(request, session, item, error=str(error), **extra)
     messages.error(request, str(error))
-    return redirect("imports:item", session.pk, item.position)
+    return redirect("imports:item", ref.session_id, ref.position)
 
 
 @require_GET
@@ -142,30 +150,26 @@ def item_detail(request: HttpRequest, session_id, position: int) -> HttpResponse
 @require_POST
 @vary_on_headers("HX-Request")
 def item_add(request: HttpRequest, session_id, position: int) -> HttpResponse:
-    session = selectors.session_for(request.user, session_id)
-    item = selectors.item_for(session, position)
+    ref = _ref(request, session_id, position)
     form = AddForm(request.POST)
     if not form.is_valid():
-        error = "Choose a rating from 1 to 5 stars."
-        if request.htmx:
-            return _card(request, session, item, add_form=form, error=error)
-        messages.error(request, error)
-        return redirect("imports:item", session.pk, item.position)
+        error = services.ItemNotActionable("Choose a rating from 1 to 5 stars.")
+        return _refused(request, ref, error, add_form=form)
     try:
         item = services.item_add(
-            item=item,
+            item=ref,
             rating=form.cleaned_data["rating"],
             rated_at=form.cleaned_data["rated_at"],
             replace=form.cleaned_data["replace"],
         )
-    except services.AlreadyRanked:
+    except services.AlreadyRanked as conflict:
         # Rated meanwhile (another tab, another import): the card now asks keep or replace.
         if request.htmx:
-            return _card(request, session, item, conflict=True)
+            return _card(request, conflict.item.session, conflict.item, conflict=True)
         messages.info(request, "You have already rated this film: keep or replace it.")
-        return redirect("imports:item", session.pk, item.position)
+        return redirect("imports:item", session_id, position)
     except services.ItemNotActionable as error:
-        return _refused(request, session, item, error)
+        return _refused(request, ref, error)
     stars = "★" * form.cleaned_data["rating"]
     return _after_action(request, item.session, f"Added {item.best['title']} with {stars}.")
 
@@ -173,24 +177,22 @@ def item_add(request: HttpRequest, session_id, position: int) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def item_skip(request: HttpRequest, session_id, position: int) -> HttpResponse:
-    session = selectors.session_for(request.user, session_id)
-    item = selectors.item_for(session, position)
+    ref = _ref(request, session_id, position)
     try:
-        item = services.item_skip(item=item)
+        item = services.item_skip(item=ref)
     except services.ItemNotActionable as error:
-        return _refused(request, session, item, error)
+        return _refused(request, ref, error)
     return _after_action(request, item.session, f"Skipped {item.title}.")
 
 
 @require_POST
 @vary_on_headers("HX-Request")
 def item_keep(request: HttpRequest, session_id, position: int) -> HttpResponse:
-    session = selectors.session_for(request.user, session_id)
-    item = selectors.item_for(session, position)
+    ref = _ref(request, session_id, position)
     try:
-        item = services.item_keep_existing(item=item)
+        item = services.item_keep_existing(item=ref)
     except services.ItemNotActionable as error:
-        return _refused(request, session, item, error)
+        return _refused(request, ref, error)
     return _after_action(request, item.session, f"Kept your rating of {item.best['title']}.")
 
 
@@ -211,15 +213,16 @@ def item_choose(request: HttpRequest, session_id, position: int) -> HttpResponse
     session = selectors.session_for(request.user, session_id)
     item = selectors.item_for(session, position)
     form = ChooseForm(request.POST)
+    ref = _ref(request, session.pk, item.position)
     if not form.is_valid():
-        return _refused(request, session, item, services.ItemNotActionable("Pick a film."))
+        return _refused(request, ref, services.ItemNotActionable("Pick a film."))
     try:
         with tmdb.build_client() as client:
             item = services.item_choose(
                 item=item, tmdb_id=form.cleaned_data["tmdb_id"], client=client
             )
     except (services.ItemNotActionable, selectors.SearchFailed) as error:
-        return _refused(request, session, item, error)
+        return _refused(request, ref, error)
     if request.htmx:
         return _card(request, session, item, announcement=f"Matched {item.best['title']}.")
     return redirect("imports:item", session.pk, item.position)
@@ -270,19 +273,19 @@ def item_search(request: HttpRequest, session_id, position: int) -> HttpResponse
 @require_POST
 @vary_on_headers("HX-Request")
 def session_undo(request: HttpRequest, session_id) -> HttpResponse:
-    session = selectors.session_for(request.user, session_id)
-    item = services.item_undo(session=session)
+    ref = services.SessionRef(owner_id=request.user.pk, session_id=session_id)
+    item = services.item_undo(session=ref)
     if item is None:
         message = "There is nothing to undo."
         if request.htmx:
+            session = selectors.session_for(request.user, session_id)
             return _card(request, session, selectors.current_item(session), error=message)
         messages.info(request, message)
-        return redirect("imports:review", session.pk)
+        return redirect("imports:review", session_id)
     if request.htmx:
-        session.refresh_from_db()
-        return _card(request, session, item, announcement=f"Undid {item.title}.")
+        return _card(request, item.session, item, announcement=f"Undid {item.title}.")
     messages.success(request, f"Undid {item.title}; it is back to review.")
-    return redirect("imports:item", session.pk, item.position)
+    return redirect("imports:item", session_id, item.position)
 
 
 # --- The list, the end, and leaving ---------------------------------------------------------
