@@ -37,7 +37,7 @@ ITEMS = 5_000
 STEPS = 200
 WARM_UP_STEPS = 10  # template compilation and first connections are not what we measure
 UNDO_EVERY = 40
-MAX_P95_MS = 30.0
+MAX_P95_MS = 15.0
 MAX_PAGE_KB = 30.0
 # TMDB's hosts: its poster images and links to a film's page (attribution) are allowed.
 TMDB_HOSTS = {"image.tmdb.org", "www.themoviedb.org", "themoviedb.org"}

@@ -81,9 +81,10 @@ def _lock_for(item: ImportItem | ItemRef, allowed: set[str]) -> ImportItem:
     provided the import is still open and the item in one of the `allowed` states."""
     locked = ImportItem.objects.select_related("session").select_for_update(of=("session", "self"))
     if isinstance(item, ItemRef):
-        item = locked.filter(**_mine(item), position=item.position).first()
-        if item is None:
-            raise Http404("No such film in your imports.")
+        try:
+            item = locked.get(**_mine(item), position=item.position)
+        except ImportItem.DoesNotExist:
+            raise Http404("No such film in your imports.") from None
     else:
         item = locked.get(pk=item.pk)
     session = item.session
