@@ -15,6 +15,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import csrf
 
+from movieranking.request_limits import answers_in_json, takes_history_file
+
 from . import selectors, services, tmdb
 from .forms import AddForm, ChooseForm, UploadForm
 from .models import ImportItem, ImportSession
@@ -41,6 +43,7 @@ def api_view(*methods: str):
     methods, and 404 as JSON for anything missing or not theirs."""
 
     def decorator(view):
+        @answers_in_json
         @login_not_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -132,6 +135,7 @@ def _ranking(ranking) -> dict:
 # --- Endpoints ------------------------------------------------------------------------------
 
 
+@takes_history_file
 @api_view("POST")
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)

@@ -14,6 +14,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from movieranking.request_limits import takes_history_file
+
 from . import selectors, services, tmdb
 from .csv_export import not_added_csv
 from .forms import AddForm, ChooseForm, SearchForm, UploadForm
@@ -31,6 +33,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     return render(request, "imports/list.html", {"sessions": sessions})
 
 
+@takes_history_file
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
