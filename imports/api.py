@@ -73,6 +73,8 @@ def _json_body(request: HttpRequest) -> dict:
         data = json.loads(request.body)
     except (ValueError, UnicodeDecodeError) as error:
         raise _BadRequest(f"Malformed JSON: {error}.") from None
+    except RecursionError:
+        raise _BadRequest("Malformed JSON: it is nested too deeply.") from None
     if not isinstance(data, dict):
         raise _BadRequest("The body must be a JSON object.")
     return data
@@ -102,15 +104,30 @@ def _movie(item: ImportItem) -> dict:
         "parsed": {
             "title": item.title,
             "watch_date": item.last_watched_on.isoformat() if item.last_watched_on else None,
-            "prime_image_url": item.amazon_image_url or None,
+            # An image URL from the person's file points wherever the file says: never
+            # passed on (the key stays for callers that expect it).
+            "prime_image_url": None,
         },
         "tmdb_match": _film(best) if best else None,
         "confidence": item.confidence,
-        "reason": item.lookup_error or item.reason,
+        "reason": _reason(item),
         "alternatives": [_film(c) for c in item.alternatives],
         "status": item.status,
         "lookup": item.lookup,
     }
+
+
+def _reason(item: ImportItem) -> str:
+    """Why the item is matched as it is, in a plain sentence. A failed look-up's error is
+    for the log (the worker logged it), not for callers: it names hosts and exceptions."""
+    if item.lookup == ImportItem.Lookup.FAILED:
+        return LOOKUP_FAILED
+    if item.lookup == ImportItem.Lookup.WAITING:
+        return "Not looked up yet."
+    return item.reason
+
+
+LOOKUP_FAILED = "TMDB did not answer when we looked this film up. Retry matching to try again."
 
 
 def _movies(session: ImportSession) -> list[dict]:

@@ -178,6 +178,8 @@ class _Run:
             self.problem = (Problem.AUTH, str(error))
             return
         except TMDBError as error:
+            # The detail is for operators; pages and the API say it in a plain sentence.
+            logger.warning("import %s: %r failed: %s", self.session_id, item.title, error)
             self._failed(item, str(error))
             self.failures_in_a_row += 1
             if self.failures_in_a_row >= GIVE_UP_AFTER_FAILURES:

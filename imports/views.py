@@ -156,8 +156,10 @@ def item_add(request: HttpRequest, session_id, position: int) -> HttpResponse:
     ref = _ref(request, session_id, position)
     form = AddForm(request.POST)
     if not form.is_valid():
-        error = services.ItemNotActionable("Choose a rating from 1 to 5 stars.")
-        return _refused(request, ref, error, add_form=form)
+        message = "Choose a rating from 1 to 5 stars."
+        if "rating" not in form.errors:
+            message = form.errors["rated_at"][0]
+        return _refused(request, ref, services.ItemNotActionable(message), add_form=form)
     try:
         item = services.item_add(
             item=ref,

@@ -63,6 +63,15 @@ def test_add_with_a_bad_rating_explains_and_adds_nothing(owner_client, session, 
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_add_with_an_impossible_date_says_so_and_adds_nothing(owner_client, session, headers):
+    data = {"rating": "4", "rated_at": "9999-12-31"}
+    response = owner_client.post(url("add", session, 1), data, follow=True, **headers)
+    assert response.status_code == 200
+    assert "Give a date between 1900-01-01 and today." in response.content.decode()
+    assert not Ranking.objects.exists()
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_double_submit_creates_one_ranking(owner_client, owner, session, headers):
     owner_client.post(url("add", session, 1), {"rating": "4"}, **headers)
     response = owner_client.post(url("add", session, 1), {"rating": "2"}, follow=True, **headers)
