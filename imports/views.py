@@ -126,14 +126,17 @@ def _ref(request: HttpRequest, session_id, position: int) -> services.ItemRef:
     return services.ItemRef(owner_id=request.user.pk, session_id=session_id, position=position)
 
 
-def _refused(request, ref: services.ItemRef, error: Exception, **extra) -> HttpResponse:
-    """The step was refused: the card again with the reason (htmx), or a redirect to it."""
+def _refused(request, session, item, error: Exception, **extra) -> HttpResponse:
     if request.htmx:
-        session = selectors.session_for(request.user, ref.session_id)
-        item = selectors.item_for(session, ref.position)
         return _card(request, session, item, error=str(error), **extra)
     messages.error(request, str(error))
-    return redirect("imports:item", ref.session_id, ref.position)
+    return redirect("imports:item", session.pk, item.position)
+
+
+def _refused_step(request, ref: services.ItemRef, error: Exception, **extra) -> HttpResponse:
+    """A step that found its item itself was refused: look the item up for the card."""
+    session = selectors.session_for(request.user, ref.session_id)
+    return _refused(request, session, selectors.item_for(session, ref.position), error, **extra)
 
 
 @require_GET
@@ -159,7 +162,7 @@ def item_add(request: HttpRequest, session_id, position: int) -> HttpResponse:
         message = "Choose a rating from 1 to 5 stars."
         if "rating" not in form.errors:
             message = form.errors["rated_at"][0]
-        return _refused(request, ref, services.ItemNotActionable(message), add_form=form)
+        return _refused_step(request, ref, services.ItemNotActionable(message), add_form=form)
     try:
         item = services.item_add(
             item=ref,
@@ -174,7 +177,7 @@ def item_add(request: HttpRequest, session_id, position: int) -> HttpResponse:
         messages.info(request, "You have already rated this film: keep or replace it.")
         return redirect("imports:item", session_id, position)
     except services.ItemNotActionable as error:
-        return _refused(request, ref, error)
+        return _refused_step(request, ref, error)
     stars = "★" * form.cleaned_data["rating"]
     return _after_action(request, item.session, f"Added {item.best['title']} with {stars}.")
 
@@ -186,7 +189,7 @@ def item_skip(request: HttpRequest, session_id, position: int) -> HttpResponse:
     try:
         item = services.item_skip(item=ref)
     except services.ItemNotActionable as error:
-        return _refused(request, ref, error)
+        return _refused_step(request, ref, error)
     return _after_action(request, item.session, f"Skipped {item.title}.")
 
 
@@ -197,7 +200,7 @@ def item_keep(request: HttpRequest, session_id, position: int) -> HttpResponse:
     try:
         item = services.item_keep_existing(item=ref)
     except services.ItemNotActionable as error:
-        return _refused(request, ref, error)
+        return _refused_step(request, ref, error)
     return _after_action(request, item.session, f"Kept your rating of {item.best['title']}.")
 
 
@@ -218,16 +221,15 @@ def item_choose(request: HttpRequest, session_id, position: int) -> HttpResponse
     session = selectors.session_for(request.user, session_id)
     item = selectors.item_for(session, position)
     form = ChooseForm(request.POST)
-    ref = _ref(request, session.pk, item.position)
     if not form.is_valid():
-        return _refused(request, ref, services.ItemNotActionable("Pick a film."))
+        return _refused(request, session, item, services.ItemNotActionable("Pick a film."))
     try:
         with tmdb.build_client() as client:
             item = services.item_choose(
                 item=item, tmdb_id=form.cleaned_data["tmdb_id"], client=client
             )
     except (services.ItemNotActionable, selectors.SearchFailed) as error:
-        return _refused(request, ref, error)
+        return _refused(request, session, item, error)
     if request.htmx:
         return _card(request, session, item, announcement=f"Matched {item.best['title']}.")
     return redirect("imports:item", session.pk, item.position)
