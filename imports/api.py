@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import csrf
 
-from movieranking.request_limits import answers_in_json, takes_history_file
+from movieranking.request_limits import answers_in_json, slow_down, takes_history_file
 
 from . import selectors, services, tmdb
 from .forms import AddForm, ChooseForm, UploadForm
@@ -165,12 +165,16 @@ def upload(request: HttpRequest) -> HttpResponse:
     upload = form.cleaned_data["file"]
     try:
         services.upload_check_size(size=upload.size)
+        services.upload_check_rate(owner=request.user)
         result = services.session_create_from_upload(
             owner=request.user,
             file_name=upload.name,
             data=upload.read(),
             tz=form.cleaned_data["time_zone"],
         )
+    except services.UploadsTooFrequent as error:
+        response = _error(str(error), 429, code="slow_down", retry_after=error.retry_after)
+        return slow_down(response, error.retry_after)
     except services.ImportRejected as error:
         raise _BadRequest(str(error)) from None
     session = result.session

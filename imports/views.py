@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from movieranking.request_limits import takes_history_file
+from movieranking.request_limits import slow_down, takes_history_file
 
 from . import selectors, services, tmdb
 from .csv_export import not_added_csv
@@ -37,10 +37,12 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
+    retry_after = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             services.upload_check_size(size=upload.size)
+            services.upload_check_rate(owner=request.user)
             result = services.session_create_from_upload(
                 owner=request.user,
                 file_name=upload.name,
@@ -49,6 +51,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             )
         except services.ImportRejected as error:
             form.add_error("file", str(error))
+            retry_after = getattr(error, "retry_after", None)
         else:
             if not result.created:
                 messages.info(
@@ -59,7 +62,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             return redirect("imports:session", result.session.pk)
     status = 400 if form.errors else 200
     context = {"form": form, "max_mb": settings.IMPORT_MAX_UPLOAD_MB}
-    return render(request, "imports/upload.html", context, status=status)
+    response = render(request, "imports/upload.html", context, status=status)
+    return slow_down(response, retry_after) if retry_after else response
 
 
 @require_GET

@@ -14,6 +14,8 @@ headers alone (Content-Length and the session cookie):
 
 A proxy in front should refuse oversized bodies too, so they never reach a worker: see
 "Deploying" in the README (nginx `client_max_body_size`).
+
+Also here: how a per-person limit's "slow down" answer is worded and sent (429).
 """
 
 from __future__ import annotations
@@ -101,4 +103,19 @@ def _too_large(request: HttpRequest, json: bool, message: str, back: str = "/") 
         response = render(request, "413.html", {"message": message, "back": back}, status=413)
     # The rest of the body was never read: the connection cannot carry another request.
     response["Connection"] = "close"
+    return response
+
+
+def wait_in_words(seconds: int) -> str:
+    """`retry_after` seconds as a person says it: "40 seconds", "12 minutes"."""
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"{minutes} minutes"
+
+
+def slow_down(response: HttpResponse, retry_after: int) -> HttpResponse:
+    """Make `response` the "slow down" answer: 429 with Retry-After."""
+    response.status_code = 429
+    response["Retry-After"] = str(retry_after)
     return response
