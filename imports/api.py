@@ -8,17 +8,19 @@ Every answer, errors included, is JSON.
 from __future__ import annotations
 
 import json
+import math
 from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.views import csrf
 
 from movieranking.request_limits import answers_in_json, slow_down, takes_history_file
 
 from . import selectors, services, tmdb
-from .forms import AddForm, ChooseForm, UploadForm
+from .forms import AddForm, ChooseForm, MoviesPageForm, UploadForm
 from .models import ImportItem, ImportSession
 
 NAMESPACE = "imports_api"
@@ -130,8 +132,37 @@ def _reason(item: ImportItem) -> str:
 LOOKUP_FAILED = "TMDB did not answer when we looked this film up. Retry matching to try again."
 
 
-def _movies(session: ImportSession) -> list[dict]:
-    return [_movie(item) for item in session.items.order_by("position")]
+PAGE_SIZE = 100
+
+
+def _movies_page(request: HttpRequest, session: ImportSession) -> dict:
+    """One page of the import's films, in file order, with links to the pages around it:
+    a history of 100,000 films is not one answer. Positions run 1…N, so a page is a range of
+    them, read through the (session, position) index whatever the page."""
+    form = MoviesPageForm(request.GET)
+    if not form.is_valid():
+        errors = {field: list(messages) for field, messages in form.errors.items()}
+        raise _BadRequest(next(iter(errors.values()))[0], errors)
+    page = form.cleaned_data["page"] or 1
+    size = form.cleaned_data["page_size"] or PAGE_SIZE
+    pages = max(1, math.ceil(session.movies_found / size))
+    if page > pages:
+        raise Http404
+    first = (page - 1) * size
+    items = session.items.filter(position__gt=first, position__lte=first + size)
+    path = reverse(f"{NAMESPACE}:session", args=[session.pk])
+
+    def link(number: int) -> str | None:
+        return f"{path}?page={number}&page_size={size}" if 1 <= number <= pages else None
+
+    return {
+        "page": page,
+        "page_size": size,
+        "pages": pages,
+        "next": link(page + 1),
+        "previous": link(page - 1),
+        "movies": [_movie(item) for item in items.order_by("position")],
+    }
 
 
 def _ranking(ranking) -> dict:
@@ -188,7 +219,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         "tv_shows_filtered": session.episodes,
         "already_ranked": counts["already_ranked"],
         "ready_for_review": counts["pending"],
-        "movies": _movies(session),
+        **_movies_page(request, session),
     }
     return JsonResponse(body, status=201 if result.created else 200)
 
@@ -211,7 +242,7 @@ def session(request: HttpRequest, session_id) -> HttpResponse:
             "added_count": counts["added"],
             "skipped_count": counts["skipped"],
             "remaining_count": counts["pending"] + counts["unmatched"],
-            "movies": _movies(session),
+            **_movies_page(request, session),
         }
     )
 

@@ -129,3 +129,23 @@ class SearchForm(forms.Form):
         if not found:
             return None
         return int(found.group("url_id") or found.group("bare_id"))
+
+
+class MoviesPageForm(forms.Form):
+    """Which page of an import's films the API should answer with."""
+
+    page = forms.IntegerField(
+        min_value=1,
+        required=False,
+        error_messages={"invalid": "Give a page number from 1.", "min_value": "Pages start at 1."},
+    )
+    page_size = forms.IntegerField(
+        min_value=1,
+        max_value=500,
+        required=False,
+        error_messages={
+            "invalid": "Give a page size from 1 to 500.",
+            "min_value": "Give a page size from 1 to 500.",
+            "max_value": "Give a page size from 1 to 500.",
+        },
+    )

@@ -39,6 +39,11 @@ SESSION_KEYS = {
     "skipped_count",
     "remaining_count",
     "movies",
+    "page",
+    "page_size",
+    "pages",
+    "next",
+    "previous",
 }
 
 
@@ -224,6 +229,46 @@ def test_session_shows_progress_counts_and_every_movie(owner_client, session):
     assert failed["reason"] == LOOKUP_FAILED
     for internal in ("tmdb.internal", "8443", "/3/search", "ConnectionError"):
         assert internal not in response.content.decode()
+
+
+def test_the_films_come_a_page_at_a_time(owner_client, owner):
+    session = make_session(owner, items=250)
+    body = owner_client.get(session_url(session)).json()
+    assert body["total_movies"] == 250 and body["pages"] == 3 and body["page_size"] == 100
+    assert [m["index"] for m in body["movies"]] == list(range(1, 101))
+    assert body["previous"] is None
+    assert body["next"] == f"{session_url(session)}?page=2&page_size=100"
+    last = owner_client.get(f"{session_url(session)}?page=3&page_size=100").json()
+    assert [m["index"] for m in last["movies"]] == list(range(201, 251))
+    assert last["next"] is None and last["previous"].endswith("?page=2&page_size=100")
+    small = owner_client.get(session_url(session), {"page": 5, "page_size": 7}).json()
+    assert [m["index"] for m in small["movies"]] == list(range(29, 36)) and small["pages"] == 36
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [({"page": "0"}, "page"), ({"page": "x"}, "page"), ({"page_size": "501"}, "page_size")],
+    ids=["page-0", "page-text", "too-big"],
+)
+def test_a_bad_page_is_400_naming_it(owner_client, session, query, field):
+    response = owner_client.get(session_url(session), query)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [field]
+
+
+def test_a_page_past_the_end_is_404(owner_client, session):
+    response = owner_client.get(session_url(session), {"page": 2})
+    assert response.status_code == 404 and response.json() == {"detail": "Not found."}
+
+
+def test_the_upload_answer_holds_the_first_page(owner_client, settings):
+    rows = "".join(
+        f'"2025-01-01 20:00:00.000","Movie","Film {n}","","","","","",""\n' for n in range(1, 131)
+    )
+    data = HISTORY.split(b"\n", 1)[0] + b"\n" + rows.encode()
+    body = upload(owner_client, data).json()
+    assert body["movies_found"] == 130 and len(body["movies"]) == 100 and body["pages"] == 2
+    assert body["next"] == f"{API}session/{body['session_id']}/?page=2&page_size=100"
 
 
 def test_session_progress_follows_matching(owner_client, owner):
