@@ -42,7 +42,7 @@ UNDO_EVERY = 40
 # A small import walked through the same first steps, to compare queries per step.
 SMALL_ITEMS = 60
 SMALL_STEPS = 40
-MAX_P95_MS = 30.0
+MAX_P95_MS = 15.0
 MAX_PAGE_KB = 30.0
 # TMDB's hosts: its poster images and links to a film's page (attribution) are allowed.
 TMDB_HOSTS = {"image.tmdb.org", "www.themoviedb.org", "themoviedb.org"}

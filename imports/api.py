@@ -8,15 +8,19 @@ Every answer, errors included, is JSON.
 from __future__ import annotations
 
 import json
+import math
 from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.views import csrf
 
+from movieranking.request_limits import answers_in_json, slow_down, takes_history_file
+
 from . import selectors, services, tmdb
-from .forms import AddForm, ChooseForm, UploadForm
+from .forms import AddForm, ChooseForm, MoviesPageForm, UploadForm
 from .models import ImportItem, ImportSession
 
 NAMESPACE = "imports_api"
@@ -41,6 +45,7 @@ def api_view(*methods: str):
     methods, and 404 as JSON for anything missing or not theirs."""
 
     def decorator(view):
+        @answers_in_json
         @login_not_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -70,6 +75,8 @@ def _json_body(request: HttpRequest) -> dict:
         data = json.loads(request.body)
     except (ValueError, UnicodeDecodeError) as error:
         raise _BadRequest(f"Malformed JSON: {error}.") from None
+    except RecursionError:
+        raise _BadRequest("Malformed JSON: it is nested too deeply.") from None
     if not isinstance(data, dict):
         raise _BadRequest("The body must be a JSON object.")
     return data
@@ -99,20 +106,65 @@ def _movie(item: ImportItem) -> dict:
         "parsed": {
             "title": item.title,
             "watch_date": item.last_watched_on.isoformat() if item.last_watched_on else None,
-            "prime_image_url": item.amazon_image_url or None,
+            # An image URL from the person's file points wherever the file says: never
+            # passed on (the key stays for callers that expect it).
+            "prime_image_url": None,
         },
         "tmdb_match": _film(best) if best else None,
         "confidence": item.confidence,
-        "reason": item.lookup_error
-        or (item.set_aside_reason if item.status == ImportItem.Status.SET_ASIDE else item.reason),
+        "reason": _reason(item),
         "alternatives": [_film(c) for c in item.alternatives],
         "status": item.status,
         "lookup": item.lookup,
     }
 
 
-def _movies(session: ImportSession) -> list[dict]:
-    return [_movie(item) for item in session.items.order_by("position")]
+def _reason(item: ImportItem) -> str:
+    """Why the item is matched as it is, in a plain sentence. A failed look-up's error is
+    for the log (the worker logged it), not for callers: it names hosts and exceptions."""
+    if item.lookup == ImportItem.Lookup.FAILED:
+        return LOOKUP_FAILED
+    if item.lookup == ImportItem.Lookup.WAITING:
+        return "Not looked up yet."
+    if item.status == ImportItem.Status.SET_ASIDE:
+        return item.set_aside_reason
+    return item.reason
+
+
+LOOKUP_FAILED = "TMDB did not answer when we looked this film up. Retry matching to try again."
+
+
+PAGE_SIZE = 100
+
+
+def _movies_page(request: HttpRequest, session: ImportSession) -> dict:
+    """One page of the import's films, in file order, with links to the pages around it:
+    a history of 100,000 films is not one answer. Positions run 1…N, so a page is a range of
+    them, read through the (session, position) index whatever the page."""
+    form = MoviesPageForm(request.GET)
+    if not form.is_valid():
+        errors = {field: list(messages) for field, messages in form.errors.items()}
+        raise _BadRequest(next(iter(errors.values()))[0], errors)
+    page = form.cleaned_data["page"] or 1
+    size = form.cleaned_data["page_size"] or PAGE_SIZE
+    pages = max(1, math.ceil(session.movies_found / size))
+    if page > pages:
+        raise Http404
+    first = (page - 1) * size
+    items = session.items.filter(position__gt=first, position__lte=first + size)
+    path = reverse(f"{NAMESPACE}:session", args=[session.pk])
+
+    def link(number: int) -> str | None:
+        return f"{path}?page={number}&page_size={size}" if 1 <= number <= pages else None
+
+    return {
+        "page": page,
+        "page_size": size,
+        "pages": pages,
+        "next": link(page + 1),
+        "previous": link(page - 1),
+        "movies": [_movie(item) for item in items.order_by("position")],
+    }
 
 
 def _ranking(ranking) -> dict:
@@ -133,6 +185,7 @@ def _ranking(ranking) -> dict:
 # --- Endpoints ------------------------------------------------------------------------------
 
 
+@takes_history_file
 @api_view("POST")
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
@@ -145,12 +198,16 @@ def upload(request: HttpRequest) -> HttpResponse:
     upload = form.cleaned_data["file"]
     try:
         services.upload_check_size(size=upload.size)
+        services.upload_check_rate(owner=request.user)
         result = services.session_create_from_upload(
             owner=request.user,
             file_name=upload.name,
             data=upload.read(),
             tz=form.cleaned_data["time_zone"],
         )
+    except services.UploadsTooFrequent as error:
+        response = _error(str(error), 429, code="slow_down", retry_after=error.retry_after)
+        return slow_down(response, error.retry_after)
     except services.ImportRejected as error:
         raise _BadRequest(str(error)) from None
     session = result.session
@@ -164,7 +221,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         "tv_shows_filtered": session.episodes,
         "already_ranked": counts["already_ranked"],
         "ready_for_review": counts["pending"],
-        "movies": _movies(session),
+        **_movies_page(request, session),
     }
     return JsonResponse(body, status=201 if result.created else 200)
 
@@ -188,7 +245,7 @@ def session(request: HttpRequest, session_id) -> HttpResponse:
             "skipped_count": counts["skipped"],
             "remaining_count": counts["pending"] + counts["unmatched"],
             "set_aside_count": counts["set_aside"],
-            "movies": _movies(session),
+            **_movies_page(request, session),
         }
     )
 

@@ -1,6 +1,6 @@
 import re
 import zoneinfo
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django import forms
 from django.conf import settings
@@ -40,23 +40,37 @@ class UploadForm(forms.Form):
         self.fields["time_zone"].initial = settings.TIME_ZONE
 
 
+# No film was rated before there were films to rate.
+EARLIEST_RATING_DATE = date(1900, 1, 1)
+
+
 class IsoDateField(forms.DateField):
     """A date written as ISO 8601: `2024-02-10`, or a date and time (an aware one becomes
-    the date in TIME_ZONE). The browser's date input sends the first; API callers either."""
+    the date in TIME_ZONE). The browser's date input sends the first; API callers either.
+    Anything else — a number, a list, a date no calendar here can hold — is invalid."""
 
     def to_python(self, value):
-        if isinstance(value, str) and value.strip():
-            text = value.strip()
-            try:
-                return date.fromisoformat(text)
-            except ValueError:
-                pass
-            try:
-                moment = datetime.fromisoformat(text)
-            except ValueError:
-                raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-            return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
-        return super().to_python(value)
+        if value in self.empty_values:
+            return None
+        if isinstance(value, date):
+            return value.date() if isinstance(value, datetime) else value
+        if not isinstance(value, str):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        text = value.strip()
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not timezone.is_aware(moment):
+            return moment.date()
+        try:
+            return timezone.localdate(moment)
+        except OverflowError:  # year 1 or 9999 moved across midnight in TIME_ZONE
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class AddForm(forms.Form):
@@ -76,6 +90,16 @@ class AddForm(forms.Form):
         error_messages={"invalid": "Give an ISO 8601 date or date and time, e.g. 2024-02-10."},
     )
     replace = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_rated_at(self) -> date | None:
+        rated_at = self.cleaned_data["rated_at"]
+        # Tomorrow too: "today" somewhere east of TIME_ZONE.
+        latest = timezone.localdate() + timedelta(days=1)
+        if rated_at is not None and not EARLIEST_RATING_DATE <= rated_at <= latest:
+            raise ValidationError(
+                f"Give a date between {EARLIEST_RATING_DATE:%Y-%m-%d} and today.", code="range"
+            )
+        return rated_at
 
 
 class ChooseForm(forms.Form):
@@ -105,3 +129,23 @@ class SearchForm(forms.Form):
         if not found:
             return None
         return int(found.group("url_id") or found.group("bare_id"))
+
+
+class MoviesPageForm(forms.Form):
+    """Which page of an import's films the API should answer with."""
+
+    page = forms.IntegerField(
+        min_value=1,
+        required=False,
+        error_messages={"invalid": "Give a page number from 1.", "min_value": "Pages start at 1."},
+    )
+    page_size = forms.IntegerField(
+        min_value=1,
+        max_value=500,
+        required=False,
+        error_messages={
+            "invalid": "Give a page size from 1 to 500.",
+            "min_value": "Give a page size from 1 to 500.",
+            "max_value": "Give a page size from 1 to 500.",
+        },
+    )

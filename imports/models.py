@@ -59,6 +59,13 @@ class ImportSession(models.Model):
     matched_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
     already_ranked = models.PositiveIntegerField(default=0)
+    # How many items are in each review state, kept up to date by every write that moves an
+    # item (under the import's lock), so no page counts thousands of items. Pending is the
+    # rest: see `pending_count`.
+    added_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    unmatched_count = models.PositiveIntegerField(default=0)
+    set_aside_count = models.PositiveIntegerField(default=0)
     problem = models.CharField(max_length=20, choices=Problem.choices, blank=True)
     problem_detail = models.CharField(max_length=300, blank=True)
     used_offline_catalog = models.BooleanField(default=False)
@@ -102,6 +109,18 @@ class ImportSession(models.Model):
     @property
     def left_out(self) -> int:
         return self.episodes + self.trailers + self.other_left_out
+
+    @property
+    def pending_count(self) -> int:
+        """Items still to review (their look-up may not have run yet)."""
+        others = (
+            self.added_count
+            + self.skipped_count
+            + self.already_ranked
+            + self.unmatched_count
+            + self.set_aside_count
+        )
+        return max(0, self.movies_found - others)
 
     @property
     def looked_up(self) -> int:

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from movieranking.models import Ranking
 
-from . import learned, matching
+from . import counters, learned, matching
 from .matching.choices import with_people_choices
 from .models import ImportItem, ImportSession
 from .tmdb import TMDBAuthError, TMDBError, TMDBRateLimited
@@ -193,6 +193,8 @@ class _Run:
             self.problem = (Problem.AUTH, str(error))
             return
         except TMDBError as error:
+            # The detail is for operators; pages and the API say it in a plain sentence.
+            logger.warning("import %s: %r failed: %s", self.session_id, item.title, error)
             self._failed(item, str(error))
             self.failures_in_a_row += 1
             if self.failures_in_a_row >= GIVE_UP_AFTER_FAILURES:
@@ -222,12 +224,13 @@ class _Run:
             "confidence": round(result.confidence, 4),
             "reason": result.reason[:300],
         }
+        status = None
         if not self.typed and matching.probably_not_a_film(
             result, seconds_watched=item.seconds_watched
         ):
-            fields["status"] = ImportItem.Status.SET_ASIDE
+            status = ImportItem.Status.SET_ASIDE
         if result.best is None:
-            fields.setdefault("status", ImportItem.Status.UNMATCHED)
+            status = status or ImportItem.Status.UNMATCHED
             fields["match_tmdb_id"] = None
             fields["candidates"] = [candidate_to_dict(c) for c in result.alternatives]
         else:
@@ -236,16 +239,22 @@ class _Run:
                 candidate_to_dict(c) for c in (result.best, *result.alternatives)
             ]
             if result.best.tmdb_id in self.ranked and result.confidence >= SET_ASIDE_CONFIDENCE:
-                fields["status"] = ImportItem.Status.ALREADY_RANKED
-        ImportItem.objects.filter(
-            pk=item.pk, lookup=Lookup.WAITING, status=ImportItem.Status.PENDING
-        ).update(**fields)
+                status = ImportItem.Status.ALREADY_RANKED
+        still_waiting = {"pk": item.pk, "lookup": Lookup.WAITING}
+        if status is None:
+            ImportItem.objects.filter(status=ImportItem.Status.PENDING, **still_waiting).update(
+                **fields
+            )
+        else:
+            # Leaving "pending" changes the import's counts, in the same transaction.
+            counters.item_set_status(
+                session_id=self.session_id, item_filter=still_waiting, status=status, fields=fields
+            )
 
     def _counts(self) -> dict[str, int]:
         return ImportItem.objects.filter(session_id=self.session_id).aggregate(
             matched_count=Count("pk", filter=Q(lookup=Lookup.DONE)),
             failed_count=Count("pk", filter=Q(lookup=Lookup.FAILED)),
-            already_ranked=Count("pk", filter=Q(status=ImportItem.Status.ALREADY_RANKED)),
             waiting=Count("pk", filter=Q(lookup=Lookup.WAITING)),
         )
 

@@ -14,6 +14,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from movieranking.request_limits import slow_down, takes_history_file
+
 from . import selectors, services, tmdb
 from .csv_export import not_added_csv
 from .forms import AddForm, ChooseForm, SearchForm, UploadForm
@@ -31,13 +33,16 @@ def import_list(request: HttpRequest) -> HttpResponse:
     return render(request, "imports/list.html", {"sessions": sessions})
 
 
+@takes_history_file
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
+    retry_after = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             services.upload_check_size(size=upload.size)
+            services.upload_check_rate(owner=request.user)
             result = services.session_create_from_upload(
                 owner=request.user,
                 file_name=upload.name,
@@ -46,6 +51,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             )
         except services.ImportRejected as error:
             form.add_error("file", str(error))
+            retry_after = getattr(error, "retry_after", None)
         else:
             if not result.created:
                 messages.info(
@@ -56,7 +62,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             return redirect("imports:session", result.session.pk)
     status = 400 if form.errors else 200
     context = {"form": form, "max_mb": settings.IMPORT_MAX_UPLOAD_MB}
-    return render(request, "imports/upload.html", context, status=status)
+    response = render(request, "imports/upload.html", context, status=status)
+    return slow_down(response, retry_after) if retry_after else response
 
 
 @require_GET
@@ -111,18 +118,29 @@ def _card(request, session: ImportSession, item: ImportItem | None, **extra) -> 
 
 def _after_action(request, session: ImportSession, announcement: str) -> HttpResponse:
     """What follows an add, skip or keep: the next card (htmx) or a redirect. `session` is
-    the one the service just locked, so its status is current."""
+    the one the service just locked and counted, so its status and counts are current."""
     if request.htmx:
         return _card(request, session, selectors.current_item(session), announcement=announcement)
     messages.success(request, announcement)
     return redirect("imports:review", session.pk)
 
 
-def _refused(request, session, item, error: Exception) -> HttpResponse:
+def _ref(request: HttpRequest, session_id, position: int) -> services.ItemRef:
+    # The step itself finds (and locks) the item, so a step costs no separate look-up.
+    return services.ItemRef(owner_id=request.user.pk, session_id=session_id, position=position)
+
+
+def _refused(request, session, item, error: Exception, **extra) -> HttpResponse:
     if request.htmx:
-        return _card(request, session, item, error=str(error))
+        return _card(request, session, item, error=str(error), **extra)
     messages.error(request, str(error))
     return redirect("imports:item", session.pk, item.position)
+
+
+def _refused_step(request, ref: services.ItemRef, error: Exception, **extra) -> HttpResponse:
+    """A step that found its item itself was refused: look the item up for the card."""
+    session = selectors.session_for(request.user, ref.session_id)
+    return _refused(request, session, selectors.item_for(session, ref.position), error, **extra)
 
 
 @require_GET
@@ -142,30 +160,28 @@ def item_detail(request: HttpRequest, session_id, position: int) -> HttpResponse
 @require_POST
 @vary_on_headers("HX-Request")
 def item_add(request: HttpRequest, session_id, position: int) -> HttpResponse:
-    session = selectors.session_for(request.user, session_id)
-    item = selectors.item_for(session, position)
+    ref = _ref(request, session_id, position)
     form = AddForm(request.POST)
     if not form.is_valid():
-        error = "Choose a rating from 1 to 5 stars."
-        if request.htmx:
-            return _card(request, session, item, add_form=form, error=error)
-        messages.error(request, error)
-        return redirect("imports:item", session.pk, item.position)
+        message = "Choose a rating from 1 to 5 stars."
+        if "rating" not in form.errors:
+            message = form.errors["rated_at"][0]
+        return _refused_step(request, ref, services.ItemNotActionable(message), add_form=form)
     try:
         item = services.item_add(
-            item=item,
+            item=ref,
             rating=form.cleaned_data["rating"],
             rated_at=form.cleaned_data["rated_at"],
             replace=form.cleaned_data["replace"],
         )
-    except services.AlreadyRanked:
+    except services.AlreadyRanked as conflict:
         # Rated meanwhile (another tab, another import): the card now asks keep or replace.
         if request.htmx:
-            return _card(request, session, item, conflict=True)
+            return _card(request, conflict.item.session, conflict.item, conflict=True)
         messages.info(request, "You have already rated this film: keep or replace it.")
-        return redirect("imports:item", session.pk, item.position)
+        return redirect("imports:item", session_id, position)
     except services.ItemNotActionable as error:
-        return _refused(request, session, item, error)
+        return _refused_step(request, ref, error)
     stars = "★" * form.cleaned_data["rating"]
     return _after_action(request, item.session, f"Added {item.best['title']} with {stars}.")
 
@@ -173,24 +189,22 @@ def item_add(request: HttpRequest, session_id, position: int) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def item_skip(request: HttpRequest, session_id, position: int) -> HttpResponse:
-    session = selectors.session_for(request.user, session_id)
-    item = selectors.item_for(session, position)
+    ref = _ref(request, session_id, position)
     try:
-        item = services.item_skip(item=item)
+        item = services.item_skip(item=ref)
     except services.ItemNotActionable as error:
-        return _refused(request, session, item, error)
+        return _refused_step(request, ref, error)
     return _after_action(request, item.session, f"Skipped {item.title}.")
 
 
 @require_POST
 @vary_on_headers("HX-Request")
 def item_keep(request: HttpRequest, session_id, position: int) -> HttpResponse:
-    session = selectors.session_for(request.user, session_id)
-    item = selectors.item_for(session, position)
+    ref = _ref(request, session_id, position)
     try:
-        item = services.item_keep_existing(item=item)
+        item = services.item_keep_existing(item=ref)
     except services.ItemNotActionable as error:
-        return _refused(request, session, item, error)
+        return _refused_step(request, ref, error)
     return _after_action(request, item.session, f"Kept your rating of {item.best['title']}.")
 
 
@@ -270,19 +284,19 @@ def item_search(request: HttpRequest, session_id, position: int) -> HttpResponse
 @require_POST
 @vary_on_headers("HX-Request")
 def session_undo(request: HttpRequest, session_id) -> HttpResponse:
-    session = selectors.session_for(request.user, session_id)
-    item = services.item_undo(session=session)
+    ref = services.SessionRef(owner_id=request.user.pk, session_id=session_id)
+    item = services.item_undo(session=ref)
     if item is None:
         message = "There is nothing to undo."
         if request.htmx:
+            session = selectors.session_for(request.user, session_id)
             return _card(request, session, selectors.current_item(session), error=message)
         messages.info(request, message)
-        return redirect("imports:review", session.pk)
+        return redirect("imports:review", session_id)
     if request.htmx:
-        session.refresh_from_db()
-        return _card(request, session, item, announcement=f"Undid {item.title}.")
+        return _card(request, item.session, item, announcement=f"Undid {item.title}.")
     messages.success(request, f"Undid {item.title}; it is back to review.")
-    return redirect("imports:item", session.pk, item.position)
+    return redirect("imports:item", session_id, item.position)
 
 
 # --- The list, the end, and leaving ---------------------------------------------------------

@@ -74,3 +74,15 @@ class Ranking(models.Model):
     @property
     def stars(self) -> str:
         return "★" * self.rating + "☆" * (5 - self.rating)
+
+
+class Throttle(models.Model):
+    """How often one person (or address) did one thing in the current window: the count
+    behind `movieranking.throttle`, kept here so every web process shares it."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    window_start = models.BigIntegerField()
+    hits = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"

@@ -119,8 +119,11 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, which reads (and stores) a POST's body to find the token.
+    "movieranking.request_limits.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "movieranking.cache_control.PrivateForSignedInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -175,6 +178,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Auth -----------------------------------------------------------------------------------
 LOGIN_URL = "login"
+# Sign-in attempts for one account in each quarter of an hour; past it, "slow down".
+SIGN_IN_ATTEMPTS_PER_15_MINUTES = env_int("SIGN_IN_ATTEMPTS_PER_15_MINUTES", 10, minimum=1)
 LOGIN_REDIRECT_URL = "rankings:list"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
@@ -273,6 +278,7 @@ TMDB_IMAGE_BASE_URL = os.environ.get("TMDB_IMAGE_BASE_URL", "https://image.tmdb.
 # --- Imports --------------------------------------------------------------------------------
 IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 50, minimum=1)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=1)
+IMPORT_UPLOADS_PER_HOUR = env_int("IMPORT_UPLOADS_PER_HOUR", 20, minimum=1)
 IMPORT_SESSION_DAYS = env_int("IMPORT_SESSION_DAYS", 30, minimum=1)
 IMPORT_MATCH_THREADS = env_int("IMPORT_MATCH_THREADS", 8, minimum=1)
 IMPORT_STALE_AFTER_SECONDS = env_int("IMPORT_STALE_AFTER_SECONDS", 120, minimum=10)

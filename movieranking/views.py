@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +12,8 @@ from django.views.decorators.vary import vary_on_headers
 from . import services
 from .forms import RankingFilterForm, RankingForm, SignUpForm
 from .models import Ranking
+from .request_limits import slow_down, wait_in_words
+from .throttle import Rule, throttle_hit
 
 PAGE_SIZE = 50
 
@@ -26,6 +30,30 @@ def signup(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Welcome, {user.username}! Your account is ready.")
         return redirect("rankings:list")
     return render(request, "registration/signup.html", {"form": form})
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in, with at most SIGN_IN_ATTEMPTS_PER_15_MINUTES attempts on one
+    account (counted in the database, so across every web process) before it asks the
+    person to slow down — without checking the password of an attempt past the limit."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        username = (request.POST.get("username") or "").strip()
+        rule = Rule("sign-in", limit=settings.SIGN_IN_ATTEMPTS_PER_15_MINUTES, window=15 * 60)
+        verdict = throttle_hit(rule, key=f"username:{username.casefold()}")
+        if verdict.allowed:
+            return super().post(request, *args, **kwargs)
+        messages.error(
+            request,
+            "Too many sign-in attempts for this account. Slow down: try again in "
+            f"{wait_in_words(verdict.retry_after)}.",
+        )
+        form = self.get_form_class()(request, initial={"username": username})
+        return slow_down(
+            self.render_to_response(self.get_context_data(form=form)), verdict.retry_after
+        )
 
 
 @require_GET

@@ -78,7 +78,20 @@ def make_item(session, *, position: int | None = None, title: str | None = None,
     position = position or session.items.count() + 1
     item = _unsaved_item(session, position, title, **fields)
     item.save()
+    _count_items(session)
     return item
+
+
+def _count_items(session) -> None:
+    """The import's counts, as upload and matching would have kept them."""
+    from imports import counters
+    from imports.models import ImportItem
+
+    counters.recount(session)
+    session.movies_found = session.items.count()
+    session.matched_count = session.items.filter(lookup=ImportItem.Lookup.DONE).count()
+    session.failed_count = session.items.filter(lookup=ImportItem.Lookup.FAILED).count()
+    session.save(update_fields=["movies_found", "matched_count", "failed_count"])
 
 
 def _unsaved_item(session, position: int, title: str | None = None, **fields):

@@ -12,6 +12,8 @@ from imports.services.review import (
     AlreadyRanked,
     ItemHasNoMatch,
     ItemNotActionable,
+    ItemRef,
+    SessionRef,
     item_add,
     item_choose,
     item_choose_candidate,
@@ -32,7 +34,9 @@ from imports.services.sessions import (
 from imports.services.upload import (
     ImportRejected,
     UploadResult,
+    UploadsTooFrequent,
     session_create_from_upload,
+    upload_check_rate,
     upload_check_size,
 )
 
@@ -41,7 +45,10 @@ __all__ = [
     "ImportRejected",
     "ItemHasNoMatch",
     "ItemNotActionable",
+    "ItemRef",
+    "SessionRef",
     "UploadResult",
+    "UploadsTooFrequent",
     "item_add",
     "item_choose",
     "item_choose_candidate",
@@ -57,5 +64,6 @@ __all__ = [
     "session_retry_matching",
     "sessions_prune",
     "sessions_requeue_stale",
+    "upload_check_rate",
     "upload_check_size",
 ]

@@ -1,24 +1,33 @@
 """The review steps: add a film with a rating, skip it, keep an existing rating, choose
 another match, reopen, undo.
 
-Each locks the import before its items (the same order everywhere) and checks that the import
-is open and the item in a state that allows the step, so a double click or a second tab is
-refused instead of acting twice.
+Each locks the import, then its item — the same order everywhere, so two tabs or two
+imports never deadlock — in one statement, checks that the import is open and the item in a
+state that allows the step (a double click or a second tab is refused instead of acting
+twice), and updates the import's counts in the same transaction. A step touches a handful
+of rows, whatever the size of the import.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
-from imports import learned, selectors
+from imports import counters, learned, selectors
 from imports.models import ImportItem, ImportSession
 from imports.tmdb import GENRES, MovieSource
 from movieranking.models import Movie, Ranking
-from movieranking.services import movie_save, ranking_set
+from movieranking.services import (
+    movie_save,
+    ranking_create,
+    ranking_delete_unreferenced,
+    ranking_update,
+)
 
 Status = ImportItem.Status
 
@@ -33,43 +42,80 @@ class ItemHasNoMatch(ItemNotActionable):
 
 @dataclass(frozen=True)
 class AlreadyRanked(Exception):
-    """The person already ranked this film; they choose to keep or replace their rating."""
+    """The person already ranked this film; they choose to keep or replace their rating.
+    `item` is the item as it was when the step was refused."""
 
     ranking: Ranking
+    item: ImportItem
 
 
-def _lock_for(item: ImportItem, allowed: set[str]) -> ImportItem:
-    """The item row, locked until the transaction ends, with its session — provided the
-    import is still open and the item is in one of the `allowed` states. A double click or
-    a second tab finds the state already changed and is refused here."""
-    item = (
-        ImportItem.objects.select_for_update(of=("self",))
-        .select_related("session__owner")
-        .get(pk=item.pk)
-    )
+@dataclass(frozen=True)
+class ItemRef:
+    """An item as a request names it: a position in one of the person's imports. The step
+    finds and locks it in one statement; an import that is someone else's, expired or
+    missing is a 404."""
+
+    owner_id: int
+    session_id: UUID
+    position: int
+
+
+@dataclass(frozen=True)
+class SessionRef:
+    """One of the person's imports as a request names it; see ItemRef."""
+
+    owner_id: int
+    session_id: UUID
+
+
+def _mine(ref: ItemRef | SessionRef, prefix: str = "session__") -> dict:
+    return {
+        f"{prefix}pk": ref.session_id,
+        f"{prefix}owner_id": ref.owner_id,
+        f"{prefix}expires_at__gt": timezone.now(),
+    }
+
+
+def _lock_for(item: ImportItem | ItemRef, allowed: set[str]) -> ImportItem:
+    """The item and its import, both locked until the transaction ends (the import first),
+    provided the import is still open and the item in one of the `allowed` states."""
+    locked = ImportItem.objects.select_related("session").select_for_update(of=("session", "self"))
+    if isinstance(item, ItemRef):
+        try:
+            item = locked.get(**_mine(item), position=item.position)
+        except ImportItem.DoesNotExist:
+            raise Http404("No such film in your imports.") from None
+    else:
+        item = locked.get(pk=item.pk)
     session = item.session
     if session.status in {ImportSession.Status.CANCELLED, ImportSession.Status.FAILED}:
         raise ItemNotActionable("This import was cancelled; start a new one to add more films.")
     if item.status not in allowed:
         raise ItemNotActionable(f"{item.title} was already {item.get_status_display().lower()}.")
-    if session.status == ImportSession.Status.COMPLETED:
-        # Going back to an item reopens the review.
-        ImportSession.objects.filter(pk=session.pk).update(status=ImportSession.Status.READY)
-        session.status = ImportSession.Status.READY
     return item
 
 
-def _handle(item: ImportItem, status: str) -> ImportItem:
-    """Mark the item reviewed with `status`; the import completes when none is left."""
+def _move(item: ImportItem, status: str, *fields: str) -> ImportItem:
+    """Save the locked item in `status` (with `fields`) and its import's counts. Acting on
+    an item reopens a completed review; reviewing the last film completes it."""
+    session = item.session
+    changed = counters.moved(session, item.status, status)
     item.status = status
-    item.handled_at = timezone.now()
-    item.save(update_fields=["status", "handled_at"])
-    _complete_if_done(item.session)
+    item.handled_at = None if status in {Status.PENDING, Status.UNMATCHED} else timezone.now()
+    item.save(update_fields=["status", "handled_at", *fields])
+    done = session.pending_count == 0 and not session.is_matching
+    wanted = ImportSession.Status.COMPLETED if done else ImportSession.Status.READY
+    reviewing = {ImportSession.Status.READY, ImportSession.Status.COMPLETED}
+    if session.status in reviewing and session.status != wanted:
+        session.status = wanted
+        changed.append("status")
+    if changed:
+        session.save(update_fields=changed)
     return item
 
 
 def _movie_for(candidate: dict) -> Movie:
-    """The Movie row for a TMDB candidate: created, or refreshed when TMDB's data changed."""
+    """The Movie row for a TMDB candidate: created, or refreshed with TMDB's data."""
     release = candidate.get("release_date")
     release_date = date.fromisoformat(release) if release else None
     return movie_save(
@@ -90,64 +136,62 @@ def _movie_for(candidate: dict) -> Movie:
 
 @transaction.atomic
 def item_add(
-    *, item: ImportItem, rating: int, rated_at: date | None = None, replace: bool = False
+    *,
+    item: ImportItem | ItemRef,
+    rating: int,
+    rated_at: date | None = None,
+    replace: bool = False,
 ) -> ImportItem:
     """Rank the item's matched film. Raises AlreadyRanked when the person already rated it
-    and did not ask to replace that rating."""
+    (from this import, another one, or by hand — even a moment ago in another tab) and did
+    not ask to replace that rating."""
+    if not 1 <= rating <= 5:
+        raise ValueError("rating must be between 1 and 5")
     allowed = {Status.PENDING, Status.SKIPPED, Status.UNMATCHED}
     item = _lock_for(item, allowed | ({Status.ALREADY_RANKED} if replace else set()))
     best = item.best
     if best is None:
         raise ItemHasNoMatch(f"{item.title} has no TMDB match yet: pick one or search first.")
-    if not 1 <= rating <= 5:
-        raise ValueError("rating must be between 1 and 5")
-    owner = item.session.owner
+    owner_id = item.session.owner_id
     movie = _movie_for(best)
-    existing = Ranking.objects.select_for_update().filter(user=owner, movie=movie).first()
-    if existing and not replace:
-        raise AlreadyRanked(existing)
-    item.replaced_rating = existing.rating if existing else None
-    item.replaced_rated_at = existing.rated_at if existing else None
-    ranking, _ = ranking_set(
-        user=owner,
-        movie=movie,
-        rating=rating,
-        rated_at=rated_at or item.last_watched_on or timezone.localdate(),
-        current=existing,
-    )
+    rated_at = rated_at or item.last_watched_on or timezone.localdate()
+    current = None
+    if replace:
+        current = Ranking.objects.select_for_update().filter(user_id=owner_id, movie=movie).first()
+    if current is not None:
+        item.replaced_rating, item.replaced_rated_at = current.rating, current.rated_at
+        ranking = ranking_update(ranking=current, rating=rating, rated_at=rated_at)
+    else:
+        ranking = ranking_create(user_id=owner_id, movie=movie, rating=rating, rated_at=rated_at)
+        if ranking is None:
+            existing = Ranking.objects.select_related("movie").get(user_id=owner_id, movie=movie)
+            raise AlreadyRanked(existing, item)
+        item.replaced_rating = item.replaced_rated_at = None
     item.ranking = ranking
-    item.status = Status.ADDED
-    item.handled_at = timezone.now()
-    item.save(
-        update_fields=["ranking", "status", "handled_at", "replaced_rating", "replaced_rated_at"]
-    )
+    item = _move(item, Status.ADDED, "ranking", "replaced_rating", "replaced_rated_at")
     learned.choice_record(item=item)
-    _complete_if_done(item.session)
     return item
 
 
 @transaction.atomic
-def item_skip(*, item: ImportItem) -> ImportItem:
+def item_skip(*, item: ImportItem | ItemRef) -> ImportItem:
     item = _lock_for(item, {Status.PENDING, Status.UNMATCHED})
-    return _handle(item, Status.SKIPPED)
+    return _move(item, Status.SKIPPED)
 
 
 @transaction.atomic
-def item_keep_existing(*, item: ImportItem) -> ImportItem:
+def item_keep_existing(*, item: ImportItem | ItemRef) -> ImportItem:
     """The person keeps the rating they already had for this film."""
     item = _lock_for(item, {Status.PENDING, Status.SKIPPED})
-    return _handle(item, Status.ALREADY_RANKED)
+    return _move(item, Status.ALREADY_RANKED)
 
 
 @transaction.atomic
-def item_reopen(*, item: ImportItem) -> ImportItem:
+def item_reopen(*, item: ImportItem | ItemRef) -> ImportItem:
     """Put a skipped, already-ranked or set-aside item back in the queue to review."""
     allowed = {Status.SKIPPED, Status.ALREADY_RANKED, Status.UNMATCHED, Status.SET_ASIDE}
     item = _lock_for(item, allowed)
-    item.status = Status.PENDING if item.match_tmdb_id else Status.UNMATCHED
-    item.handled_at = None
-    item.save(update_fields=["status", "handled_at"])
-    return item
+    return _move(item, Status.PENDING if item.match_tmdb_id else Status.UNMATCHED)
 
 
 def item_choose(*, item: ImportItem, tmdb_id: int, client: MovieSource) -> ImportItem:
@@ -162,7 +206,7 @@ def item_choose(*, item: ImportItem, tmdb_id: int, client: MovieSource) -> Impor
 
 @transaction.atomic
 def item_choose_candidate(
-    *, item: ImportItem, tmdb_id: int, candidate: dict | None = None
+    *, item: ImportItem | ItemRef, tmdb_id: int, candidate: dict | None = None
 ) -> ImportItem:
     """Make another film the item's match: one of its alternatives, or `candidate` (a
     TMDB result the person found by hand)."""
@@ -176,64 +220,62 @@ def item_choose_candidate(
     item.match_tmdb_id = tmdb_id
     item.confidence = 1.0
     item.reason = "chosen by you"
-    item.status = Status.PENDING
-    item.handled_at = None
-    item.save(
-        update_fields=[
-            "candidates",
-            "match_tmdb_id",
-            "confidence",
-            "reason",
-            "status",
-            "handled_at",
-        ]
-    )
-    return item
+    return _move(item, Status.PENDING, "candidates", "match_tmdb_id", "confidence", "reason")
 
 
 @transaction.atomic
-def item_undo(*, session: ImportSession) -> ImportItem | None:
-    """Take back the most recent add, skip or keep in this session. Returns the item, now
-    back in the queue, or None when there is nothing to undo."""
-    session = ImportSession.objects.select_for_update().get(pk=session.pk)
-    if not session.is_open and session.status != ImportSession.Status.COMPLETED:
-        return None
+def item_undo(*, session: ImportSession | SessionRef) -> ImportItem | None:
+    """Take back the most recent add, skip or keep in this import. Returns the item, now
+    back in the queue, or None when there is nothing to undo.
+
+    Undoing an add deletes the ranking it made — unless an add from another import has
+    since replaced that rating and still stands on it; undoing an add that replaced a
+    rating puts the old rating back. Either way every added item keeps its ranking."""
+    mine = _mine(session) if isinstance(session, SessionRef) else {"session_id": session.pk}
     last = (
-        session.items.filter(handled_at__isnull=False)
-        .select_for_update(of=("self",))
-        .select_related("ranking")
+        ImportItem.objects.filter(handled_at__isnull=False, **mine)
+        .select_related("session")
+        .select_for_update(of=("session", "self"))
         .order_by("-handled_at", "-pk")
         .first()
     )
     if last is None:
+        if isinstance(session, SessionRef):
+            selectors.session_for(session.owner_id, session.session_id)  # a 404 if not theirs
+        return None
+    if not last.session.is_open and last.session.status != ImportSession.Status.COMPLETED:
         return None
     learned.choice_withdraw(item=last)
-    if last.status == Status.ADDED and last.ranking is not None:
-        if last.replaced_rating:
-            last.ranking.rating = last.replaced_rating
-            last.ranking.rated_at = last.replaced_rated_at or last.ranking.rated_at
-            last.ranking.save(update_fields=["rating", "rated_at", "updated_at"])
+    was_added, existing = last.status == Status.ADDED, None
+    if was_added and last.ranking_id is not None:
+        # Locked before looking for other items on it: an add that replaces this rating
+        # from another import locks it too, so it either finished before this look or
+        # waits until the ranking is gone and then makes a new one.
+        ranking = Ranking.objects.select_for_update().filter(pk=last.ranking_id).first()
+        if ranking is None:
+            pass  # removed from the rankings page meanwhile
+        elif last.replaced_rating is not None:
+            existing = ranking_update(
+                ranking=ranking,
+                rating=last.replaced_rating,
+                rated_at=last.replaced_rated_at or ranking.rated_at,
+            )
+        elif ImportItem.objects.filter(ranking=ranking).exclude(pk=last.pk).exists():
+            existing = ranking  # another import's add replaced it and stands on it
         else:
-            last.ranking.delete()
-    last.status = Status.PENDING if last.match_tmdb_id else Status.UNMATCHED
+            # This item stops pointing at it below, in the same transaction.
+            ranking_delete_unreferenced(ranking=ranking)
     last.ranking = None
     last.replaced_rating = None
     last.replaced_rated_at = None
-    last.handled_at = None
-    last.save(
-        update_fields=["status", "ranking", "replaced_rating", "replaced_rated_at", "handled_at"]
+    _move(
+        last,
+        Status.PENDING if last.match_tmdb_id else Status.UNMATCHED,
+        "ranking",
+        "replaced_rating",
+        "replaced_rated_at",
     )
-    if session.status == ImportSession.Status.COMPLETED:
-        session.status = ImportSession.Status.READY
-        session.save(update_fields=["status"])
+    if was_added:
+        # The card that shows the item again need not look this up.
+        selectors.remember_existing_ranking(last, existing)
     return last
-
-
-def _complete_if_done(session: ImportSession) -> None:
-    if session.status != ImportSession.Status.READY:
-        return
-    if not session.items.filter(status=Status.PENDING).exists():
-        ImportSession.objects.filter(pk=session.pk, status=ImportSession.Status.READY).update(
-            status=ImportSession.Status.COMPLETED
-        )
-        session.status = ImportSession.Status.COMPLETED

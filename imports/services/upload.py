@@ -13,6 +13,8 @@ from django.db import IntegrityError, transaction
 from imports import reading
 from imports.models import ImportItem, ImportSession
 from imports.services.sessions import session_enqueue_matching
+from movieranking.request_limits import wait_in_words
+from movieranking.throttle import Rule, throttle_hit
 
 
 class ImportRejected(Exception):
@@ -36,6 +38,28 @@ def upload_check_size(*, size: int) -> None:
         raise ImportRejected(
             f"The file is {size / 1024 / 1024:.0f} MB; the largest we accept is {limit} MB. "
             "Upload only the viewing history CSV rather than the whole data download."
+        )
+
+
+class UploadsTooFrequent(ImportRejected):
+    """The person uploaded IMPORT_UPLOADS_PER_HOUR files this hour; `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def upload_check_rate(*, owner) -> None:
+    """Count one upload by `owner` against IMPORT_UPLOADS_PER_HOUR (shared by every web
+    process), or raise UploadsTooFrequent saying when to try again. Pages and the API call
+    it; the shell command does not."""
+    limit = settings.IMPORT_UPLOADS_PER_HOUR
+    verdict = throttle_hit(Rule("upload", limit=limit, window=3600), key=f"user:{owner.pk}")
+    if not verdict.allowed:
+        raise UploadsTooFrequent(
+            f"You have uploaded {limit} files this hour, the most we read in one hour. "
+            f"Slow down: try again in {wait_in_words(verdict.retry_after)}.",
+            retry_after=verdict.retry_after,
         )
 
 

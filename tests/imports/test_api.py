@@ -1,11 +1,12 @@
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from imports.models import ImportItem, ImportSession
 from movieranking.models import Ranking
@@ -38,7 +39,18 @@ SESSION_KEYS = {
     "remaining_count",
     "set_aside_count",
     "movies",
+    "page",
+    "page_size",
+    "pages",
+    "next",
+    "previous",
 }
+
+
+INTERNAL_ERROR = (
+    "Could not reach TMDB: ConnectionError: HTTPSConnectionPool(host='tmdb.internal', "
+    "port=8443): Max retries exceeded with url: /3/search/movie?query=Timed+Out"
+)
 
 
 @pytest.fixture
@@ -54,9 +66,12 @@ def session(owner):
         confidence=None,
         reason="",
         lookup=ImportItem.Lookup.FAILED,
-        lookup_error="TMDB timed out",
+        lookup_error=INTERNAL_ERROR,
     )
     return session
+
+
+LOOKUP_FAILED = "TMDB did not answer when we looked this film up. Retry matching to try again."
 
 
 def session_url(session) -> str:
@@ -194,17 +209,58 @@ def test_session_shows_progress_counts_and_every_movie(owner_client, session):
     assert body["remaining_count"] == 4
     heat, _, nothing, failed = body["movies"]
     assert heat["index"] == 1 and heat["status"] == "pending"
-    assert heat["parsed"] == {
-        "title": "Heat",
-        "watch_date": "2024-02-10",
-        "prime_image_url": "https://m.media-amazon.com/images/heat.jpg",
-    }
+    # Image URLs from a person's file are never passed on: they point wherever the file says.
+    assert heat["parsed"] == {"title": "Heat", "watch_date": "2024-02-10", "prime_image_url": None}
+    assert "media-amazon.com" not in response.content.decode()
     assert heat["tmdb_match"]["tmdb_id"] == 949 and heat["confidence"] == 0.95
     assert [a["tmdb_id"] for a in heat["alternatives"]] == [949 + 500_000]
     assert set(heat["alternatives"][0]) == FILM_KEYS
     assert nothing["tmdb_match"] is None and nothing["status"] == "unmatched"
     assert failed["status"] == "pending" and failed["lookup"] == "failed"
-    assert failed["tmdb_match"] is None and failed["reason"] == "TMDB timed out"
+    assert failed["tmdb_match"] is None
+    assert failed["reason"] == LOOKUP_FAILED
+    for internal in ("tmdb.internal", "8443", "/3/search", "ConnectionError"):
+        assert internal not in response.content.decode()
+
+
+def test_the_films_come_a_page_at_a_time(owner_client, owner):
+    session = make_session(owner, items=250)
+    body = owner_client.get(session_url(session)).json()
+    assert body["total_movies"] == 250 and body["pages"] == 3 and body["page_size"] == 100
+    assert [m["index"] for m in body["movies"]] == list(range(1, 101))
+    assert body["previous"] is None
+    assert body["next"] == f"{session_url(session)}?page=2&page_size=100"
+    last = owner_client.get(f"{session_url(session)}?page=3&page_size=100").json()
+    assert [m["index"] for m in last["movies"]] == list(range(201, 251))
+    assert last["next"] is None and last["previous"].endswith("?page=2&page_size=100")
+    small = owner_client.get(session_url(session), {"page": 5, "page_size": 7}).json()
+    assert [m["index"] for m in small["movies"]] == list(range(29, 36)) and small["pages"] == 36
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [({"page": "0"}, "page"), ({"page": "x"}, "page"), ({"page_size": "501"}, "page_size")],
+    ids=["page-0", "page-text", "too-big"],
+)
+def test_a_bad_page_is_400_naming_it(owner_client, session, query, field):
+    response = owner_client.get(session_url(session), query)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [field]
+
+
+def test_a_page_past_the_end_is_404(owner_client, session):
+    response = owner_client.get(session_url(session), {"page": 2})
+    assert response.status_code == 404 and response.json() == {"detail": "Not found."}
+
+
+def test_the_upload_answer_holds_the_first_page(owner_client, settings):
+    rows = "".join(
+        f'"2025-01-01 20:00:00.000","Movie","Film {n}","","","","","",""\n' for n in range(1, 131)
+    )
+    data = HISTORY.split(b"\n", 1)[0] + b"\n" + rows.encode()
+    body = upload(owner_client, data).json()
+    assert body["movies_found"] == 130 and len(body["movies"]) == 100 and body["pages"] == 2
+    assert body["next"] == f"{API}session/{body['session_id']}/?page=2&page_size=100"
 
 
 def test_session_progress_follows_matching(owner_client, owner):
@@ -271,6 +327,64 @@ def test_a_bad_rating_date_is_400(owner_client, session):
     )
     assert response.status_code == 400
     assert "rated_at" in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "rated_at",
+    [
+        "0001-01-01",
+        "9999-12-31",
+        "0001-01-01T00:00:00+05:00",
+        "9999-12-31T23:30:00-05:00",
+        "1899-12-31",
+        12,
+        ["2024-01-01"],
+        {"date": "2024-01-01"},
+    ],
+    ids=[
+        "year-1",
+        "year-9999",
+        "year-1-east",
+        "year-9999-west",
+        "1899",
+        "number",
+        "list",
+        "object",
+    ],
+)
+def test_a_rating_date_out_of_range_or_of_the_wrong_kind_is_400_naming_it(
+    owner_client, session, rated_at
+):
+    response = post_json(
+        owner_client, movie_url(session, 1, "add"), {"rating": 4, "rated_at": rated_at}
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["rated_at"]
+    assert not Ranking.objects.exists()
+
+
+def test_a_rating_date_in_the_future_is_400(owner_client, session):
+    tomorrow_but_one = (timezone.localdate() + timedelta(days=2)).isoformat()
+    response = post_json(
+        owner_client, movie_url(session, 1, "add"), {"rating": 4, "rated_at": tomorrow_but_one}
+    )
+    assert response.status_code == 400
+    assert "rated_at" in response.json()["errors"]
+
+
+def test_a_deeply_nested_rating_is_400_naming_it(owner_client, session):
+    body = '{"rating": ' + "[" * 2_000 + "]" * 2_000 + "}"
+    response = post_json(owner_client, movie_url(session, 1, "add"), body)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["rating"]
+
+
+def test_json_nested_too_deeply_to_read_is_400(owner_client, session):
+    body = '{"rating": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = post_json(owner_client, movie_url(session, 1, "add"), body)
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Malformed JSON: it is nested too deeply."
+    assert not Ranking.objects.exists()
 
 
 @pytest.mark.parametrize("body", ["{rating: 4", b"\xff\xfe", "[4]"], ids=["json", "bytes", "list"])

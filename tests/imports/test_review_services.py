@@ -147,5 +147,42 @@ def test_counts_tell_added_skipped_and_pending_films_apart(owner):
     items = [make_item(session) for _ in range(4)]
     services.item_add(item=items[0], rating=4)
     services.item_skip(item=items[1])
+    session.refresh_from_db()
     counts = selectors.session_counts(session)
     assert (counts["total"], counts["added"], counts["skipped"], counts["pending"]) == (4, 1, 1, 2)
+
+
+def test_counts_kept_on_the_import_match_its_items_after_every_step(owner):
+    from imports import counters
+
+    make_ranking(owner, make_movie("Known", tmdb_id=4242))
+    session = make_session(owner)
+    items = [make_item(session) for _ in range(5)]
+    items.append(make_item(session, tmdb_id=4242))
+    items.append(make_item(session, candidates=[], status=ImportItem.Status.UNMATCHED))
+    steps = [
+        lambda: services.item_add(item=items[0], rating=4),
+        lambda: services.item_skip(item=items[1]),
+        lambda: services.item_keep_existing(item=items[5]),
+        lambda: services.item_skip(item=items[6]),
+        lambda: services.item_reopen(item=items[6]),
+        lambda: services.item_choose_candidate(
+            item=items[6], tmdb_id=77, candidate=candidate(77, "Found")
+        ),
+        lambda: services.item_add(item=items[6], rating=2),
+        lambda: services.item_undo(session=session),
+        lambda: services.item_reopen(item=items[1]),
+        lambda: services.item_add(item=items[5], rating=1, replace=True),
+        lambda: services.item_undo(session=session),
+        lambda: services.item_undo(session=session),
+    ]
+    fields = list(counters.COUNTER.values())
+    for step in steps:
+        step()
+        session.refresh_from_db()
+        kept = [getattr(session, field) for field in fields]
+        assert kept == [getattr(counters.recount(session), field) for field in fields]
+    assert (
+        selectors.session_counts(session)["pending"]
+        == session.items.filter(status=ImportItem.Status.PENDING).count()
+    )

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from imports import runner, services
+from imports import runner, selectors, services
 from imports.models import ImportItem, ImportSession, TMDBLookup
 from imports.tmdb import TMDBAuthError, TMDBUnavailable
 from tests.factories import make_movie, make_ranking
@@ -45,6 +45,16 @@ def test_films_already_ranked_are_set_aside(owner):
     session.refresh_from_db()
     assert items_by_title(session)["Heat"].status == ImportItem.Status.ALREADY_RANKED
     assert session.already_ranked == 1
+
+
+def test_matching_keeps_the_review_counts_on_the_import(owner):
+    make_ranking(owner, make_movie("Heat", tmdb_id=949), rating=5)
+    session = upload(owner)
+    runner.session_match(session_id=session.pk, client=FakeTMDB())
+    session.refresh_from_db()
+    counts = selectors.session_counts(session)
+    assert (counts["total"], counts["already_ranked"], counts["unmatched"]) == (5, 1, 1)
+    assert (counts["pending"], counts["reviewed"], counts["not_looked_up"]) == (3, 1, 0)
 
 
 def test_bad_credentials_stop_at_the_first_request(owner):
