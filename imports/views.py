@@ -20,6 +20,7 @@ from .forms import AddForm, ChooseForm, SearchForm, UploadForm
 from .models import ImportItem, ImportSession
 
 REVIEW = "imports/review.html"
+CARD = "imports/_review_card.html"
 
 
 # --- Upload and progress --------------------------------------------------------------------
@@ -76,7 +77,7 @@ def session_progress(request: HttpRequest, session_id) -> HttpResponse:
     if not request.htmx:
         return redirect("imports:session", session.pk)
     context = {"session": session, "progress": selectors.matching_progress(session)}
-    return render(request, "imports/session.html#progress", context)
+    return render(request, "imports/_match_progress.html", context)
 
 
 @require_POST
@@ -95,16 +96,19 @@ def session_retry(request: HttpRequest, session_id) -> HttpResponse:
 
 def _card(request, session: ImportSession, item: ImportItem | None, **extra) -> HttpResponse:
     """The review card for `item` (or the next one): a full page, or the card alone."""
+    existing = selectors.existing_ranking(session, item)
     context = {
         "session": session,
         "item": item,
-        "existing": selectors.existing_ranking(session, item),
+        "existing": existing,
+        # Rating then replaces the one the person has (or was found to have meanwhile).
+        "replacing": bool(existing or extra.get("conflict")),
         "counts": services.session_counts(session),
         "progress": selectors.matching_progress(session),
         "add_form": extra.pop("add_form", None) or AddForm(),
         **extra,
     }
-    template = f"{REVIEW}#card" if request.htmx else REVIEW
+    template = CARD if request.htmx else REVIEW
     return render(request, template, context)
 
 
@@ -232,7 +236,7 @@ def item_alternatives(request: HttpRequest, session_id, position: int) -> HttpRe
     item = selectors.item_for(session, position)
     context = {"session": session, "item": item, "choosing": True, "search_form": SearchForm()}
     if request.htmx:
-        return render(request, f"{REVIEW}#choices", context)
+        return render(request, "imports/_choices.html", context)
     return _card(request, session, item, choosing=True, search_form=SearchForm())
 
 
@@ -254,7 +258,7 @@ def item_search(request: HttpRequest, session_id, position: int) -> HttpResponse
             error = str(failure)
     context = {"session": session, "item": item, "results": results, "search_error": error}
     if request.htmx:
-        return render(request, f"{REVIEW}#search-results", context)
+        return render(request, "imports/_search_results.html", context)
     return _card(
         request,
         session,
@@ -305,7 +309,7 @@ def item_list(request: HttpRequest, session_id) -> HttpResponse:
         "counts": services.session_counts(session),
     }
     if request.htmx and request.htmx.target == "item-list":
-        return render(request, "imports/items.html#item-list", context)
+        return render(request, "imports/_item_list.html", context)
     return render(request, "imports/items.html", context)
 
 

@@ -12,6 +12,7 @@ from .forms import RankingFilterForm, RankingForm, SignUpForm
 from .models import Ranking
 
 PAGE_SIZE = 50
+ROW = "rankings/_ranking_row.html"
 
 
 @login_not_required
@@ -46,10 +47,9 @@ def ranking_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
-    template = "rankings/list.html"
     if request.htmx and request.htmx.target == "ranking-list":
-        template += "#ranking-list"
-    return render(request, template, context)
+        return render(request, "rankings/_ranking_list.html", context)
+    return render(request, "rankings/list.html", context)
 
 
 def _own_ranking(request: HttpRequest, pk: int) -> Ranking:
@@ -62,7 +62,7 @@ def ranking_row(request: HttpRequest, pk: int) -> HttpResponse:
     ranking = _own_ranking(request, pk)
     if not request.htmx:
         return redirect("rankings:list")
-    return render(request, "rankings/list.html#ranking-row", {"ranking": ranking})
+    return render(request, ROW, {"ranking": ranking})
 
 
 @require_http_methods(["GET", "POST"])
@@ -77,7 +77,7 @@ def ranking_edit(request: HttpRequest, pk: int) -> HttpResponse:
             rated_at=form.cleaned_data["rated_at"],
         )
         if request.htmx:
-            return render(request, "rankings/list.html#ranking-row", {"ranking": ranking})
+            return render(request, ROW, {"ranking": ranking})
         messages.success(request, f"Saved your rating of {ranking.movie.title}.")
         return redirect("rankings:list")
     if request.method == "POST":
@@ -85,7 +85,7 @@ def ranking_edit(request: HttpRequest, pk: int) -> HttpResponse:
         ranking.refresh_from_db(fields=["rating", "rated_at"])
     context = {"ranking": ranking, "form": form, "mode": "edit"}
     if request.htmx:
-        return render(request, "rankings/list.html#ranking-row", context)
+        return render(request, ROW, context)
     return render(request, "rankings/edit.html", context)
 
 
@@ -102,5 +102,5 @@ def ranking_delete(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("rankings:list")
     context = {"ranking": ranking, "mode": "delete"}
     if request.htmx:
-        return render(request, "rankings/list.html#ranking-row", context)
+        return render(request, ROW, context)
     return render(request, "rankings/delete.html", context)
