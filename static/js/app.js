@@ -32,6 +32,10 @@
     if (!card || event.ctrlKey || event.metaKey || event.altKey) return;
     if (inField(event.target)) {
       if (event.key === "Escape") event.target.blur();
+      // Enter in "Rated on" would submit the stars' form: it never rates.
+      if (event.key === "Enter" && event.target.closest("[data-rating-form]")) {
+        event.preventDefault();
+      }
       return;
     }
     if (event.key === "/") {

@@ -1,0 +1,63 @@
+"""The review card in a real browser: what a key, a click or Enter does, and nothing more."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from imports.models import ImportItem
+from movieranking.models import Ranking
+from tests.e2e.support import open_page
+from tests.factories import make_item, make_session, make_user
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+TITLES = ["Heat", "Alien", "Brazil", "Dune", "Fargo"]
+
+
+@pytest.fixture
+def person(db):
+    return make_user("viewer")
+
+
+@pytest.fixture
+def session(person):
+    session = make_session(person)
+    for number, title in enumerate(TITLES, start=1):
+        make_item(session, title=title, tmdb_id=1000 + number)
+    return session
+
+
+def review_url(live_server, session) -> str:
+    return live_server.url + reverse("imports:review", args=[session.pk])
+
+
+def card_title(page: Page):
+    return page.locator("#card-title")
+
+
+# --- 1. Enter in "Rated on" never rates -------------------------------------------------------
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_enter_in_the_rated_on_date_never_rates(browser, live_server, person, session, javascript):
+    with open_page(browser, live_server, person, java_script_enabled=javascript) as page:
+        page.goto(review_url(live_server, session))
+        expect(card_title(page)).to_contain_text("Heat")
+        date = page.get_by_label("Rated on")
+        date.focus()
+        page.keyboard.press("Enter")
+        date.press("Enter")
+        page.wait_for_timeout(700)
+        expect(card_title(page)).to_contain_text("Heat")
+        if javascript:  # not even a request: nothing to explain
+            expect(page.get_by_role("alert")).to_have_count(0)
+        assert not Ranking.objects.exists()
+        assert session.items.get(position=1).status == ImportItem.Status.PENDING
+        # The stars still rate, with the date given.
+        date.fill("2023-03-04")
+        page.get_by_role("button", name="Add with 4 stars").click()
+        expect(card_title(page)).to_contain_text("Alien")
+        ranking = Ranking.objects.get()
+        assert (ranking.rating, ranking.rated_at.isoformat()) == (4, "2023-03-04")
