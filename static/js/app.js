@@ -26,10 +26,50 @@
     control.click();
   }
 
-  // Review shortcuts: 1–5 add with that rating, s skip, n not this movie, / search, u undo.
+  // While the card's answer is on its way, the card is busy: its buttons are disabled and
+  // keys do nothing, so a second press can never act on the card being replaced.
+  function busy(card) {
+    return card.getAttribute("aria-busy") === "true";
+  }
+  function setBusy(card, on) {
+    if (on) card.setAttribute("aria-busy", "true");
+    else card.removeAttribute("aria-busy");
+    card.querySelectorAll("button").forEach(function (button) {
+      if (on) {
+        if (!button.disabled) button.setAttribute("data-busy-disabled", "");
+        button.disabled = true;
+      } else if (button.hasAttribute("data-busy-disabled")) {
+        button.removeAttribute("data-busy-disabled");
+        button.disabled = false;
+      }
+    });
+  }
+  function cardRequest(event) {
+    var elt = event.detail.elt;
+    var target = event.detail.target;
+    if (!elt || !elt.closest || elt.closest(".search-form")) return null;
+    var card = elt.closest("[data-review-card]");
+    return card && target && target.id === "review-card" ? card : null;
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var card = cardRequest(event);
+    if (card && !event.detail.elt.hasAttribute("data-poll")) setBusy(card, true);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var card = cardRequest(event);
+    // A failed request leaves the card in place: it may act again.
+    if (card && document.body.contains(card) && !event.detail.successful) setBusy(card, false);
+  });
+
+  // Review shortcuts: 1–5 add with that rating, s skip, n not this movie, / search, u undo,
+  // k keep the rating you had.
   document.addEventListener("keydown", function (event) {
     var card = document.querySelector("[data-review-card]");
     if (!card || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (busy(card) && !inField(event.target)) {
+      event.preventDefault();
+      return;
+    }
     if (inField(event.target)) {
       if (event.key === "Escape") event.target.blur();
       // Enter in "Rated on" would submit the stars' form: it never rates.

@@ -7,8 +7,9 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from imports.models import ImportItem
+from imports.selectors import current_item
 from movieranking.models import Ranking
-from tests.e2e.support import open_page
+from tests.e2e.support import htmx_errors, open_page, watch_htmx_errors
 from tests.factories import make_item, make_session, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -61,3 +62,54 @@ def test_enter_in_the_rated_on_date_never_rates(browser, live_server, person, se
         expect(card_title(page)).to_contain_text("Alien")
         ranking = Ranking.objects.get()
         assert (ranking.rating, ranking.rated_at.isoformat()) == (4, "2023-03-04")
+
+
+# --- 2. Quick key presses act once per card ---------------------------------------------------
+
+
+def assert_card_agrees_with_the_import(page: Page, session) -> None:
+    page.wait_for_timeout(1200)  # every answer has arrived
+    expect(page.get_by_role("alert")).to_have_count(0)
+    following = current_item(session)
+    expect(card_title(page)).to_contain_text(following.best["title"])
+    assert htmx_errors(page) == []
+    assert page.problems == []
+
+
+@pytest.mark.parametrize("keys", ["ss", "33", "s3", "3s", "uu"])
+def test_two_quick_key_presses_never_act_twice_on_a_card(
+    browser, live_server, person, session, keys
+):
+    with open_page(browser, live_server, person) as page:
+        watch_htmx_errors(page)
+        if keys == "uu":  # two films reviewed: undo twice brings back one at a time
+            page.goto(review_url(live_server, session))
+            expect(card_title(page)).to_contain_text("Heat")
+            page.get_by_role("button", name="Add with 2 stars").click()
+            expect(card_title(page)).to_contain_text("Alien")
+            page.get_by_role("button", name="Skip").click()
+            expect(card_title(page)).to_contain_text("Brazil")
+        else:
+            page.goto(review_url(live_server, session))
+            expect(card_title(page)).to_contain_text("Heat")
+        page.wait_for_load_state("load")
+        page.keyboard.press(keys[0])
+        page.keyboard.press(keys[1])
+        assert_card_agrees_with_the_import(page, session)
+        handled = session.items.exclude(status=ImportItem.Status.PENDING).count()
+        assert handled in {0, 1, 2}
+        if keys != "uu":
+            assert session.items.get(title="Heat").status != ImportItem.Status.PENDING
+        assert Ranking.objects.count() <= 2
+
+
+def test_fast_typing_ends_on_the_right_card(browser, live_server, person, session):
+    with open_page(browser, live_server, person) as page:
+        watch_htmx_errors(page)
+        page.goto(review_url(live_server, session))
+        expect(card_title(page)).to_contain_text("Heat")
+        page.wait_for_load_state("load")
+        page.keyboard.type("s4s2", delay=15)
+        assert_card_agrees_with_the_import(page, session)
+        page.keyboard.type("uu", delay=15)
+        assert_card_agrees_with_the_import(page, session)
