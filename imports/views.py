@@ -97,13 +97,15 @@ def session_retry(request: HttpRequest, session_id) -> HttpResponse:
 def _card(request, session: ImportSession, item: ImportItem | None, **extra) -> HttpResponse:
     """The review card for `item` (or the next one): a full page, or the card alone."""
     existing = selectors.existing_ranking(session, item)
+    outcome = selectors.session_outcome(session)
     context = {
         "session": session,
         "item": item,
         "existing": existing,
         # Rating then replaces the one the person has (or was found to have meanwhile).
         "replacing": bool(existing or extra.get("conflict")),
-        "counts": services.session_counts(session),
+        "outcome": outcome,
+        "counter": outcome.counter(item),
         "progress": selectors.matching_progress(session),
         "add_form": extra.pop("add_form", None) or AddForm(),
         **extra,

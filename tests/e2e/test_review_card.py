@@ -113,3 +113,40 @@ def test_fast_typing_ends_on_the_right_card(browser, live_server, person, sessio
         assert_card_agrees_with_the_import(page, session)
         page.keyboard.type("uu", delay=15)
         assert_card_agrees_with_the_import(page, session)
+
+
+# --- 3. "Film N of M" -------------------------------------------------------------------------
+
+
+def test_the_counter_counts_the_films_to_review_everywhere(browser, live_server, person, session):
+    # Alien was ranked before the import: matching set it aside, it is not part of the review.
+    ImportItem.objects.filter(session=session, title="Alien").update(
+        status=ImportItem.Status.ALREADY_RANKED
+    )
+    counter = "[data-counter]"
+    with open_page(browser, live_server, person) as page:
+        page.goto(review_url(live_server, session))
+        expect(card_title(page)).to_contain_text("Heat")
+        expect(page.locator(counter)).to_have_text("Film 1 of 4")
+        page.get_by_role("button", name="Add with 4 stars").click()
+        expect(card_title(page)).to_contain_text("Brazil")
+        expect(page.locator(counter)).to_have_text("Film 2 of 4")
+
+        items = live_server.url + reverse("imports:items", args=[session.pk])
+        for title, expected in [
+            ("Fargo", "Film 2 of 4"),  # waiting: the next film you review is your second
+            ("Heat", "1 of 4 reviewed"),  # added already
+            ("Alien", "1 of 4 reviewed"),  # set aside: not part of the review
+        ]:
+            page.goto(items)
+            page.get_by_role("link", name=title, exact=True).click()
+            expect(card_title(page)).to_contain_text(title)
+            expect(page.locator(counter)).to_have_text(expected)
+
+        page.goto(review_url(live_server, session))
+        for _ in range(3):
+            title = card_title(page).inner_text()
+            page.get_by_role("button", name="Skip").click()
+            expect(card_title(page)).not_to_have_text(title)
+        expect(page.get_by_role("heading", name="That’s every film.")).to_be_visible()
+        expect(page.locator(counter)).to_have_text("4 of 4 reviewed")

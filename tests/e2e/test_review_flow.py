@@ -64,7 +64,7 @@ def assert_rankings(page: Page, live_server, username: str) -> None:
 def test_review_with_the_mouse(page: Page, live_server, tmp_path, artifacts):
     sign_in_and_upload(page, live_server, tmp_path, "mouse")
     expect(card_title(page)).to_contain_text("The Big Lebowski")
-    expect(page.locator(".counter")).to_have_text("1 of 5")
+    expect(page.locator(".counter")).to_have_text("Film 1 of 5")
     page.set_viewport_size({"width": 1100, "height": 900})
     page.screenshot(path=artifacts / "card.png", full_page=True)
 
