@@ -76,7 +76,7 @@ def session_progress(request: HttpRequest, session_id) -> HttpResponse:
     session = selectors.session_for(request.user, session_id)
     if not request.htmx:
         return redirect("imports:session", session.pk)
-    context = {"session": session, "progress": selectors.matching_progress(session)}
+    context = {"session": session, "progress": selectors.matching_progress(session), "oob": True}
     return render(request, "imports/_match_progress.html", context)
 
 

@@ -104,6 +104,8 @@
     var request = event.detail.requestConfig;
     var trigger = request && request.elt;
     if (!trigger || !trigger.closest) return;
+    // Polling brings news, not an answer to the person: focus stays where they left it.
+    if (trigger.hasAttribute("data-poll")) return;
     if (trigger.closest(".search-form")) return; // typing a search: focus stays in the box
     if (trigger.matches('[data-key="n"]')) {
       if (wantSearch) {

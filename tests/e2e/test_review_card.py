@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from imports.models import ImportItem
+from imports.models import ImportItem, ImportSession
 from imports.selectors import current_item
 from movieranking.models import Ranking
 from tests.e2e.support import htmx_errors, open_page, watch_htmx_errors
@@ -150,3 +150,63 @@ def test_the_counter_counts_the_films_to_review_everywhere(browser, live_server,
             expect(card_title(page)).not_to_have_text(title)
         expect(page.get_by_role("heading", name="That’s every film.")).to_be_visible()
         expect(page.locator(counter)).to_have_text("4 of 4 reviewed")
+
+
+# --- 4. Polling never steals focus ------------------------------------------------------------
+
+
+@pytest.fixture
+def matching(person):
+    """An import still being matched: nothing looked up yet."""
+    session = make_session(person, status=ImportSession.Status.MATCHING)
+    for number, title in enumerate(TITLES, start=1):
+        make_item(session, title=title, tmdb_id=2000 + number, lookup=ImportItem.Lookup.WAITING)
+    return session
+
+
+def mark(page: Page, selector: str) -> None:
+    page.locator(selector).evaluate("element => { element.__kept = true; }")
+
+
+def still_marked(page: Page, selector: str) -> bool:
+    return page.locator(selector).evaluate("element => element.__kept === true")
+
+
+def test_waiting_for_matches_never_moves_focus(browser, live_server, person, matching):
+    with open_page(browser, live_server, person) as page:
+        page.goto(review_url(live_server, matching))
+        expect(page.get_by_role("heading", name="Finding your films…")).to_be_visible()
+        mark(page, "#announcer")
+        link = page.get_by_role("link", name="All films")
+        link.focus()
+        page.wait_for_timeout(4500)  # two polls
+        expect(link).to_be_focused()
+        # The first film is matched: it appears, and focus stays where the person left it.
+        ImportItem.objects.filter(session=matching, position=1).update(
+            lookup=ImportItem.Lookup.DONE
+        )
+        expect(card_title(page)).to_contain_text("Heat", timeout=6000)
+        page.wait_for_timeout(300)
+        expect(link).to_be_focused()
+        assert still_marked(page, "#announcer")
+        # Focus moves once the person acts.
+        page.keyboard.press("s")
+        expect(page.get_by_role("heading", name="Finding your films…")).to_be_focused()
+
+
+def test_the_progress_of_matching_never_moves_focus(browser, live_server, person, matching):
+    ImportItem.objects.filter(session=matching, position=1).update(lookup=ImportItem.Lookup.DONE)
+    ImportSession.objects.filter(pk=matching.pk).update(matched_count=1, movies_found=5)
+    with open_page(browser, live_server, person) as page:
+        page.goto(live_server.url + reverse("imports:session", args=[matching.pk]))
+        start = page.get_by_role("link", name="Start reviewing now")
+        start.focus()
+        live = "[data-progress-line]"
+        mark(page, live)
+        expect(page.locator(live)).to_contain_text("Matching 1 of 5")
+        ImportSession.objects.filter(pk=matching.pk).update(matched_count=3)
+        expect(page.locator(live)).to_contain_text("Matching 3 of 5", timeout=4000)
+        page.wait_for_timeout(1500)
+        expect(start).to_be_focused()
+        assert still_marked(page, live)
+        assert page.locator(live).get_attribute("aria-live") == "polite"

@@ -98,12 +98,17 @@ def test_progress_partial_for_htmx_and_polling_stops_when_done(owner_client, own
     post_file(owner_client, HISTORY)
     session = ImportSession.objects.get(owner=owner)
     url = reverse("imports:progress", args=[session.pk])
+    page = owner_client.get(reverse("imports:session", args=[session.pk])).content.decode()
+    assert 'id="progress-poll"' in page and 'hx-trigger="every 1s"' in page
     matching = owner_client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in matching
-    assert "Matching 0 of 5" in matching and 'hx-trigger="every 1s"' in matching
+    # Only the insides of the parts change; the poller carries on.
+    assert "Matching 0 of 5" in matching and 'hx-swap-oob="innerHTML"' in matching
+    assert "progress-poll" not in matching
     runner.session_match(session_id=session.pk, client=FakeTMDB())
     done = owner_client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "All 5 films looked up" in done and "hx-trigger" not in done
+    assert '<div id="progress-poll" hidden hx-swap-oob="outerHTML">' in done
 
 
 def test_bad_credentials_banner_and_retry(owner_client, owner):
