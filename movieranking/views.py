@@ -1,11 +1,15 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url, reswap, retarget
 
 from . import services
 from .forms import RankingFilterForm, RankingForm, SignUpForm
@@ -34,22 +38,54 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("rankings:list")
 
 
-@require_GET
-@vary_on_headers("HX-Request")
-def ranking_list(request: HttpRequest) -> HttpResponse:
-    form = RankingFilterForm(request.GET)
+def _rankings_page(request: HttpRequest, params) -> dict:
+    """The person's rankings, sorted, filtered and paged as `params` (the list's query) say."""
+    form = RankingFilterForm(params)
     rankings = Ranking.objects.filter(user=request.user).select_related("movie")
     if form.is_valid():
         if form.cleaned_data["stars"]:
             rankings = rankings.filter(rating=form.cleaned_data["stars"])
         rankings = rankings.order_by(*form.ordering())
-    page = Paginator(rankings, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    page = Paginator(rankings, PAGE_SIZE).get_page(params.get("page"))
+    return {"form": form, "page": page, "query": form.query(), "here": _here(params)}
+
+
+def _here(params) -> str:
+    """The list's query, page included, for links that come back to it."""
+    return RankingFilterForm(params).query(params.get("page"))
+
+
+def _list_url(params) -> str:
+    here = _here(params)
+    return reverse("rankings:list") + (f"?{here}" if here else "")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def ranking_list(request: HttpRequest) -> HttpResponse:
+    clean_url = None
+    if any(value == "" for value in request.GET.values()):
+        # "All ratings" submits an empty stars=; the address never keeps it.
+        kept = urlencode([(key, value) for key, value in request.GET.items() if value != ""])
+        clean_url = reverse("rankings:list") + (f"?{kept}" if kept else "")
+        if not request.htmx:
+            return redirect(clean_url)
+    context = _rankings_page(request, request.GET)
     if request.htmx and request.htmx.target == "ranking-list":
-        return render(request, "rankings/_ranking_list.html", context)
+        response = render(request, "rankings/_ranking_list.html", context)
+        return push_url(response, clean_url) if clean_url else response
     return render(request, "rankings/list.html", context)
+
+
+def _list_changed(request: HttpRequest, message: str, **focus) -> HttpResponse:
+    """After a change in place: the whole list again (htmx), so a changed film moves to its
+    place and the count is right, or back to the list as it was (no JavaScript)."""
+    if request.htmx:
+        context = _rankings_page(request, request.GET) | focus | {"announcement": message}
+        response = render(request, "rankings/_ranking_list.html", context)
+        return reswap(retarget(response, "#ranking-list"), "outerHTML")
+    messages.success(request, message)
+    return redirect(_list_url(request.GET))
 
 
 def _own_ranking(request: HttpRequest, pk: int) -> Ranking:
@@ -62,7 +98,7 @@ def ranking_row(request: HttpRequest, pk: int) -> HttpResponse:
     ranking = _own_ranking(request, pk)
     if not request.htmx:
         return redirect("rankings:list")
-    return render(request, ROW, {"ranking": ranking})
+    return render(request, ROW, {"ranking": ranking, "here": _here(request.GET)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -76,14 +112,14 @@ def ranking_edit(request: HttpRequest, pk: int) -> HttpResponse:
             rating=form.cleaned_data["rating"],
             rated_at=form.cleaned_data["rated_at"],
         )
-        if request.htmx:
-            return render(request, ROW, {"ranking": ranking})
-        messages.success(request, f"Saved your rating of {ranking.movie.title}.")
-        return redirect("rankings:list")
+        return _list_changed(
+            request, f"Saved your rating of {ranking.movie.title}.", moved=ranking.pk
+        )
     if request.method == "POST":
         # The form changed the instance in place; show the stored values beside the errors.
         ranking.refresh_from_db(fields=["rating", "rated_at"])
-    context = {"ranking": ranking, "form": form, "mode": "edit"}
+    context = {"ranking": ranking, "form": form, "mode": "edit", "here": _here(request.GET)}
+    context["back"] = _list_url(request.GET)
     if request.htmx:
         return render(request, ROW, context)
     return render(request, "rankings/edit.html", context)
@@ -96,11 +132,9 @@ def ranking_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         title = ranking.movie.title
         services.ranking_delete(ranking=ranking)
-        if request.htmx:
-            return HttpResponse("")
-        messages.success(request, f"Removed {title} from your rankings.")
-        return redirect("rankings:list")
-    context = {"ranking": ranking, "mode": "delete"}
+        return _list_changed(request, f"Removed {title} from your rankings.", removed=True)
+    context = {"ranking": ranking, "mode": "delete", "here": _here(request.GET)}
+    context["back"] = _list_url(request.GET)
     if request.htmx:
         return render(request, ROW, context)
     return render(request, "rankings/delete.html", context)
