@@ -122,3 +122,15 @@ def test_bad_credentials_banner_and_retry(owner_client, owner):
     page = owner_client.get(reverse("imports:session", args=[session.pk])).content.decode()
     assert "TMDB refused our credentials" in page
     assert "Retry the films not found yet" in page
+
+
+def test_the_same_file_after_its_import_expired_starts_a_fresh_import(owner_client, owner):
+    from imports import services
+
+    post_file(owner_client, HISTORY)
+    first = ImportSession.objects.get(owner=owner)
+    services.session_expire_now(session=first)
+    response = post_file(owner_client, HISTORY)
+    fresh = ImportSession.objects.exclude(pk=first.pk).get(owner=owner)
+    assert response["Location"] == reverse("imports:session", args=[fresh.pk])
+    assert owner_client.get(response["Location"]).status_code == 200
