@@ -318,11 +318,12 @@ def item_list(request: HttpRequest, session_id) -> HttpResponse:
 @require_GET
 def session_summary(request: HttpRequest, session_id) -> HttpResponse:
     session = selectors.session_for(request.user, session_id)
+    added = selectors.items_filtered(session, "added").filter(ranking__isnull=False)
     context = {
         "session": session,
-        "counts": services.session_counts(session),
+        "outcome": selectors.session_outcome(session),
         "not_found": selectors.items_filtered(session, "not_found"),
-        "added": selectors.items_filtered(session, "added").select_related("ranking__movie"),
+        "added": added.select_related("ranking__movie"),
     }
     return render(request, "imports/summary.html", context)
 

@@ -210,3 +210,28 @@ def test_the_progress_of_matching_never_moves_focus(browser, live_server, person
         expect(start).to_be_focused()
         assert still_marked(page, live)
         assert page.locator(live).get_attribute("aria-live") == "polite"
+
+
+# --- 8. The summary says what is true now -----------------------------------------------------
+
+
+def test_the_summary_counts_only_films_still_ranked(browser, live_server, person, session):
+    with open_page(browser, live_server, person) as page:
+        page.goto(review_url(live_server, session))
+        page.get_by_role("button", name="Add with 4 stars").click()
+        expect(card_title(page)).to_contain_text("Alien")
+        page.get_by_role("button", name="Add with 3 stars").click()
+        expect(card_title(page)).to_contain_text("Brazil")
+
+        page.goto(live_server.url + reverse("rankings:list"))
+        row = page.locator(".ranking", has_text="Heat")
+        row.get_by_role("link", name="Remove").click()
+        row.get_by_role("button", name="Remove").click()
+        expect(page.locator(".ranking")).to_have_count(1)
+
+        page.goto(live_server.url + reverse("imports:summary", args=[session.pk]))
+        expect(page.locator(".stat", has_text="added")).to_contain_text("1")
+        expect(page.locator(".stat", has_text="removed since")).to_contain_text("1")
+        added = page.locator(".added-list li")
+        expect(added).to_have_count(1)
+        expect(added).to_contain_text("Alien")
