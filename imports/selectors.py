@@ -56,12 +56,13 @@ def sessions_of(user) -> QuerySet[ImportSession]:
 
 
 def current_item(session: ImportSession) -> ImportItem | None:
-    """The next film to review: the first one whose match is known and still pending."""
-    return (
-        session.items.filter(status=Status.PENDING, lookup=ImportItem.Lookup.DONE)
-        .order_by("position")
-        .first()
-    )
+    """The next film to review: the first matched film still pending, then — once matching
+    has finished — the films we could not find, one at a time."""
+    looked_up = session.items.filter(lookup=ImportItem.Lookup.DONE).order_by("position")
+    item = looked_up.filter(status=Status.PENDING).first()
+    if item is None and not session.is_matching:
+        item = looked_up.filter(status=Status.UNMATCHED).first()
+    return item
 
 
 def existing_ranking(session: ImportSession, item: ImportItem | None) -> Ranking | None:

@@ -415,7 +415,8 @@ def item_undo(*, session: ImportSession) -> ImportItem | None:
 def _complete_if_done(session: ImportSession) -> None:
     if session.status != ImportSession.Status.READY:
         return
-    if not session.items.filter(status=Status.PENDING).exists():
+    # Films we could not find are part of the review too: search for them, or skip them.
+    if not session.items.filter(status__in=[Status.PENDING, Status.UNMATCHED]).exists():
         ImportSession.objects.filter(pk=session.pk, status=ImportSession.Status.READY).update(
             status=ImportSession.Status.COMPLETED
         )

@@ -235,3 +235,63 @@ def test_the_summary_counts_only_films_still_ranked(browser, live_server, person
         added = page.locator(".added-list li")
         expect(added).to_have_count(1)
         expect(added).to_contain_text("Alien")
+
+
+# --- 9. Films we couldn't find are part of the review -----------------------------------------
+
+
+@pytest.fixture
+def with_not_found(person):
+    session = make_session(person)
+    make_item(session, title="Heat", tmdb_id=949)
+    make_item(session, title="Qwzxv [dt.OV]", status=ImportItem.Status.UNMATCHED, candidates=[])
+    make_item(session, title="Alien", tmdb_id=348)
+    make_item(session, title="Zzyzx Road Trip", status=ImportItem.Status.UNMATCHED, candidates=[])
+    ImportItem.objects.filter(session=session, title="Qwzxv [dt.OV]").update(search_title="Qwzxv")
+    return session
+
+
+def test_films_we_could_not_find_follow_one_at_a_time_with_the_same_keys(
+    browser, live_server, person, with_not_found
+):
+    session = with_not_found
+    with open_page(browser, live_server, person) as page:
+        page.goto(review_url(live_server, session))
+        expect(card_title(page)).to_contain_text("Heat")
+        page.wait_for_load_state("load")
+        page.keyboard.press("4")
+        expect(card_title(page)).to_contain_text("Alien")
+        page.keyboard.press("s")
+
+        # The matched films are done; the review goes on with the ones we could not find.
+        expect(page.get_by_text("Films we couldn’t find")).to_be_visible()
+        expect(card_title(page)).to_contain_text("Qwzxv [dt.OV]")
+        expect(card_title(page)).to_be_focused()
+        expect(page.locator("[data-counter]")).to_have_text("Film 3 of 4")
+        search = page.get_by_label("Search TMDB")
+        expect(search).to_have_value("Qwzxv")  # the cleaned title, ready to change
+        page.keyboard.press("/")
+        expect(search).to_be_focused()
+        page.keyboard.press("Control+A")
+        page.keyboard.type("Godfather Part II")
+        pick = page.locator("#search-results").get_by_role(
+            "button", name="Choose The Godfather Part II (1974)"
+        )
+        expect(pick).to_be_visible()
+        pick.focus()
+        page.keyboard.press("Enter")
+        expect(card_title(page)).to_contain_text("The Godfather Part II")
+        expect(card_title(page)).to_be_focused()
+        page.keyboard.press("5")
+
+        expect(card_title(page)).to_contain_text("Zzyzx Road Trip")
+        expect(page.get_by_label("Search TMDB")).to_have_value("Zzyzx Road Trip")
+        page.keyboard.press("s")
+        expect(page.get_by_role("heading", name="That’s every film.")).to_be_focused()
+        page.keyboard.press("u")
+        expect(card_title(page)).to_contain_text("Zzyzx Road Trip")
+        page.keyboard.press("s")
+        expect(page.get_by_role("heading", name="That’s every film.")).to_be_visible()
+
+    ranked = {r.movie.title: r.rating for r in Ranking.objects.filter(user=person)}
+    assert ranked == {"Heat": 4, "The Godfather Part II": 5}

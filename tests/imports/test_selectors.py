@@ -1,12 +1,13 @@
-"""session_outcome: what an import's pages count, from one grouped query."""
+"""The read side of imports: what the pages count and which film comes next."""
 
 from datetime import date
 
 import pytest
 from django.utils import timezone
 
-from imports.models import ImportItem
-from imports.selectors import items_filtered, session_outcome
+from imports import services
+from imports.models import ImportItem, ImportSession
+from imports.selectors import current_item, items_filtered, session_outcome
 from tests.factories import make_item, make_ranking, make_session
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +78,27 @@ def test_the_counter_never_passes_the_total(owner):
     session = make_session(owner)
     item = make_item(session, watched_on=[], last_watched_on=date(2024, 1, 1))
     assert session_outcome(session).counter(item).number == 1
+
+
+def test_films_we_could_not_find_come_after_the_matched_ones(owner):
+    session = make_session(owner, status=ImportSession.Status.MATCHING)
+    lost = make_item(session, title="Lost", status=Status.UNMATCHED, candidates=[])
+    found = make_item(session, title="Found")
+    assert current_item(session) == found
+    services.item_skip(item=found)
+    session.refresh_from_db()
+    assert current_item(session) is None  # still matching: more films may be found
+    session.status = ImportSession.Status.READY
+    assert current_item(session) == lost
+
+
+def test_the_import_completes_only_when_the_films_we_could_not_find_are_done(owner):
+    session = make_session(owner)
+    lost = make_item(session, title="Lost", status=Status.UNMATCHED, candidates=[])
+    found = make_item(session, title="Found")
+    services.item_add(item=found, rating=3)
+    session.refresh_from_db()
+    assert session.status == ImportSession.Status.READY
+    services.item_skip(item=lost)
+    session.refresh_from_db()
+    assert session.status == ImportSession.Status.COMPLETED
