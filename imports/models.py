@@ -250,6 +250,16 @@ class ImportItem(models.Model):
         return self.status in {self.Status.PENDING, self.Status.UNMATCHED}
 
     @property
+    def asks_which_film(self) -> bool:
+        """Unsure matches are a choice between candidates before they can be rated."""
+        return self.status == self.Status.PENDING and self.confidence_band == "unsure"
+
+    @property
+    def asks_to_check(self) -> bool:
+        """Likely matches carry a visible "check this" cue."""
+        return self.status == self.Status.PENDING and self.confidence_band == "likely"
+
+    @property
     def can_reopen(self) -> bool:
         return self.status in {self.Status.SKIPPED, self.Status.ALREADY_RANKED}
 

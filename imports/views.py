@@ -156,6 +156,11 @@ def item_add(request: HttpRequest, session_id, position: int) -> HttpResponse:
             return _card(request, session, item, add_form=form, error=error)
         messages.error(request, error)
         return redirect("imports:item", session.pk, item.position)
+    if item.asks_which_film:
+        # Unsure: the person says which film it is before rating it.
+        return _refused(
+            request, session, item, services.ItemNotActionable("Choose which film it is first.")
+        )
     try:
         item = services.item_add(
             item=item,

@@ -73,7 +73,8 @@
     if (inField(event.target)) {
       if (event.key === "Escape") event.target.blur();
       // Enter in "Rated on" would submit the stars' form: it never rates.
-      if (event.key === "Enter" && event.target.closest("[data-rating-form]")) {
+      var form = event.target.form;
+      if (event.key === "Enter" && form && form.hasAttribute("data-rating-form")) {
         event.preventDefault();
       }
       return;

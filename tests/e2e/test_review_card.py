@@ -295,3 +295,58 @@ def test_films_we_could_not_find_follow_one_at_a_time_with_the_same_keys(
 
     ranked = {r.movie.title: r.rating for r in Ranking.objects.filter(user=person)}
     assert ranked == {"Heat": 4, "The Godfather Part II": 5}
+
+
+# --- 10. Unsure is visibly unsure -------------------------------------------------------------
+
+
+@pytest.fixture
+def banded(person):
+    session = make_session(person)
+    make_item(session, title="Heat", tmdb_id=949, confidence=0.95, reason="exact title")
+    make_item(session, title="Alien", tmdb_id=348, confidence=0.7, reason="similar title")
+    make_item(session, title="Brazil", tmdb_id=68, confidence=0.4, reason="a loose match")
+    return session
+
+
+def test_sure_likely_and_unsure_cards_differ(browser, live_server, person, banded, artifacts):
+    cue = "[data-check-cue]"
+    with open_page(browser, live_server, person) as page:
+        page.goto(review_url(live_server, banded))
+        expect(card_title(page)).to_contain_text("Heat")
+        page.wait_for_load_state("load")
+        expect(page.locator(cue)).to_have_count(0)
+        expect(page.locator("[data-candidates]")).to_have_count(0)
+        expect(page.get_by_role("button", name="Add with 4 stars")).to_be_visible()
+        page.screenshot(path=artifacts / "card-sure-desktop.png")
+        page.keyboard.press("4")
+
+        expect(card_title(page)).to_contain_text("Alien")
+        expect(page.locator(cue)).to_be_visible()
+        expect(page.locator(cue)).to_contain_text("Check this")
+        expect(page.get_by_role("button", name="Add with 3 stars")).to_be_visible()
+        page.screenshot(path=artifacts / "card-likely-desktop.png")
+        page.keyboard.press("3")
+
+        # Unsure: the candidates side by side, each with its poster; no stars until one is chosen.
+        expect(card_title(page)).to_contain_text("Brazil")
+        candidates = page.locator("[data-candidates] li")
+        expect(candidates).to_have_count(2)
+        for index in range(2):
+            poster = candidates.nth(index).locator("img")
+            expect(poster).to_be_visible()
+            assert poster.bounding_box()["width"] >= 80
+        first, second = (candidates.nth(i).bounding_box() for i in range(2))
+        assert abs(first["y"] - second["y"]) < 2  # side by side
+        expect(page.get_by_role("button", name="Add with 3 stars")).to_have_count(0)
+        page.screenshot(path=artifacts / "card-unsure-desktop.png")
+        page.keyboard.press("3")
+        page.wait_for_timeout(500)
+        assert not Ranking.objects.filter(movie__title__startswith="Brazil").exists()
+
+        page.get_by_role("button", name="Choose Brazil Returns (2011)").click()
+        expect(card_title(page)).to_contain_text("Brazil Returns")
+        expect(page.locator("[data-candidates]")).to_have_count(0)
+        page.keyboard.press("5")
+        expect(page.get_by_role("heading", name="That’s every film.")).to_be_visible()
+    assert Ranking.objects.get(movie__title="Brazil Returns").rating == 5

@@ -224,3 +224,17 @@ def test_expired_session_is_404(owner_client, owner):
 
     session = make_session(owner, expires_at=timezone.now() - timedelta(minutes=1))
     assert owner_client.get(url("review", session)).status_code == 404
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_an_unsure_match_is_chosen_before_it_is_rated(owner_client, owner, headers):
+    session = make_session(owner)
+    make_item(session, title="Brazil", tmdb_id=68, confidence=0.4)
+    html = owner_client.get(url("review", session)).content.decode()
+    assert "Which film is it?" in html and "Add with 4 stars" not in html
+    response = owner_client.post(url("add", session, 1), {"rating": "4"}, follow=True, **headers)
+    assert "Choose which film it is first." in response.content.decode()
+    assert not Ranking.objects.exists()
+    owner_client.post(url("choose", session, 1), {"tmdb_id": 68}, **headers)
+    owner_client.post(url("add", session, 1), {"rating": "4"}, **headers)
+    assert Ranking.objects.get(user=owner).movie.tmdb_id == 68
