@@ -283,14 +283,6 @@ class ImportItem(models.Model):
         return [c for c in self.candidates if c["tmdb_id"] != self.match_tmdb_id]
 
     @property
-    def poster_url(self) -> str:
-        """TMDB's poster of the match, else Amazon's image, else '' (a placeholder)."""
-        best = self.best
-        if best and best.get("poster_path"):
-            return f"{settings.TMDB_IMAGE_BASE_URL}w342{best['poster_path']}"
-        return self.amazon_image_url
-
-    @property
     def watched_dates(self) -> list[date]:
         return [date.fromisoformat(value) for value in self.watched_on]
 

@@ -191,8 +191,6 @@ SECURE_CSP = {
     "img-src": [
         CSP.SELF,
         "https://image.tmdb.org",
-        "https://*.media-amazon.com",
-        "https://*.ssl-images-amazon.com",
         "data:",
     ],
     "connect-src": [CSP.SELF],

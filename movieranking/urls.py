@@ -30,6 +30,7 @@ accounts_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("posters/<int:tmdb_id>.svg", views.poster, name="poster"),
     path("rankings/", include((rankings_patterns, "rankings"))),
     path("accounts/", include(accounts_patterns)),
     path("imports/", include("imports.urls")),

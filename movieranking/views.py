@@ -4,14 +4,15 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, reswap, retarget
 
-from . import services
+from . import posters, services
 from .forms import RankingFilterForm, RankingForm, SignUpForm
 from .models import Ranking
 
@@ -31,6 +32,20 @@ def signup(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Welcome, {user.username}! Your account is ready.")
         return redirect("rankings:list")
     return render(request, "registration/signup.html", {"form": form})
+
+
+@login_not_required
+@require_GET
+def poster(request: HttpRequest, tmdb_id: int) -> HttpResponse:
+    """A poster we draw, for a film TMDB has none for. Public (the landing page shows some),
+    but only for words we signed; the same address always draws the same picture."""
+    title = request.GET.get("title", "")
+    year = request.GET.get("year", "")
+    if not posters.verified(tmdb_id, title, year, request.GET.get("sig", "")):
+        raise Http404("No such poster.")
+    response = HttpResponse(posters.poster_svg(tmdb_id, title, year), content_type="image/svg+xml")
+    patch_cache_control(response, public=True, max_age=365 * 24 * 3600, immutable=True)
+    return response
 
 
 @require_GET

@@ -141,6 +141,7 @@ UNSAFE = [route for route in ROUTES if route.unsafe]
 OPEN_OR_ACCOUNT = {
     "home": "redirects to the rankings (sign-in first)",
     "healthz": "public health check for load balancers",
+    "poster": "public: the posters we draw, only for titles we signed",
     "login": "public",
     "logout": "POST only, ends the visitor's own session",
     "signup": "public",

@@ -125,7 +125,7 @@
     }
   });
 
-  // A poster that fails to load (Amazon's image gone, offline) becomes the placeholder,
+  // A TMDB poster that fails to load (offline, gone) becomes the one we draw,
   // whether it failed before this script ran or fails later (after a swap).
   function fallBack(image) {
     if (image.dataset.fallback && image.src !== image.dataset.fallback) {
