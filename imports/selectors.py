@@ -93,9 +93,14 @@ def matching_progress(session: ImportSession) -> Progress:
     looked_up = session.looked_up
     total = session.movies_found
     seconds_left = None
-    if session.is_matching and session.match_started_at and looked_up:
-        elapsed = (timezone.now() - session.match_started_at).total_seconds()
-        seconds_left = round(elapsed / looked_up * max(total - looked_up, 0))
+    if session.is_matching and session.match_started_at and session.heartbeat_at and looked_up:
+        # The counts were taken at the last heartbeat: estimate from the pace up to then, and
+        # count down since. Measuring up to now would make the estimate climb between
+        # heartbeats, while the counts stand still.
+        measured = (session.heartbeat_at - session.match_started_at).total_seconds()
+        at_heartbeat = measured / looked_up * max(total - looked_up, 0)
+        since = (timezone.now() - session.heartbeat_at).total_seconds()
+        seconds_left = max(round(at_heartbeat - since), 0)
     return Progress(
         looked_up=looked_up,
         total=total,
@@ -136,6 +141,16 @@ class Outcome:
         if item is not None and item.awaits_review:
             number = min(self.reviewed + 1, self.to_review)
         return ReviewCounter(number=number, total=self.to_review, reviewed=self.reviewed)
+
+    @property
+    def links(self) -> list[tuple[str, str, int]]:
+        """The import page's outcome: (the list it links to, its words, how many)."""
+        return [
+            ("matched", "matched", self.matched),
+            ("to_check", "to check", self.to_check),
+            ("not_found", "not found", self.not_found),
+            ("already_ranked", "already ranked", self.already_ranked),
+        ]
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def session_detail(request: HttpRequest, session_id) -> HttpResponse:
     context = {
         "session": session,
         "progress": selectors.matching_progress(session),
-        "counts": services.session_counts(session),
+        "outcome_links": selectors.session_outcome(session).links,
     }
     return render(request, "imports/session.html", context)
 
@@ -76,7 +76,12 @@ def session_progress(request: HttpRequest, session_id) -> HttpResponse:
     session = selectors.session_for(request.user, session_id)
     if not request.htmx:
         return redirect("imports:session", session.pk)
-    context = {"session": session, "progress": selectors.matching_progress(session), "oob": True}
+    context = {
+        "session": session,
+        "progress": selectors.matching_progress(session),
+        "outcome_links": selectors.session_outcome(session).links,
+        "oob": True,
+    }
     return render(request, "imports/_match_progress.html", context)
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from imports.models import ImportItem
+from imports.models import ImportItem, ImportSession
 from movieranking.models import Ranking
 from tests.e2e.support import open_page
 from tests.factories import make_item, make_movie, make_ranking, make_session, make_user
@@ -174,3 +174,37 @@ def test_without_javascript_saving_and_removing_keep_sort_and_filter(
         page.get_by_role("button", name="Remove").click()
         expect(page).to_have_url(re.compile(r"/rankings/\?sort=title&stars=4$"))
         expect(page.get_by_text("No films with 4 stars yet.")).to_be_visible()
+
+
+# --- 13. The import page leads with the outcome -----------------------------------------------
+
+
+def test_the_import_page_leads_with_the_outcome(browser, live_server, person, artifacts):
+    session = make_session(person, file_name="Viewing History.csv", rows_read=40, episodes=30)
+    make_item(session, title="Heat", tmdb_id=949)
+    make_item(session, title="Alien", tmdb_id=348)
+    make_item(session, title="Brazil", tmdb_id=68, confidence=0.7)
+    make_item(session, title="Qwzxv", status=ImportItem.Status.UNMATCHED, candidates=[])
+    make_item(session, title="Dune", tmdb_id=438631, status=ImportItem.Status.ALREADY_RANKED)
+    ImportSession.objects.filter(pk=session.pk).update(movies_found=5, matched_count=5)
+    with open_page(browser, live_server, person) as page:
+        page.goto(live_server.url + reverse("imports:session", args=[session.pk]))
+        outcome = page.locator("[data-outcome]")
+        expect(outcome).to_contain_text("2 matched")
+        expect(outcome).to_contain_text("1 to check")
+        expect(outcome).to_contain_text("1 not found")
+        expect(outcome).to_contain_text("1 already ranked")
+        expect(page.get_by_role("link", name="Review your films")).to_be_visible()
+        # What we read is there, folded away.
+        expect(page.get_by_text("Rows read")).to_be_hidden()
+        page.screenshot(path=artifacts / "import-desktop.png", full_page=True)
+        page.get_by_text("What we read").click()
+        expect(page.get_by_text("Rows read")).to_be_visible()
+
+        outcome.get_by_role("link", name="1 to check").click()
+        expect(page.locator('.tabs [aria-current="page"]')).to_have_text("To check")
+        expect(page.locator("#item-list tbody tr")).to_have_count(1)
+        expect(page.locator("#item-list tbody tr")).to_contain_text("Brazil")
+        page.go_back()
+        outcome.get_by_role("link", name="1 not found").click()
+        expect(page.locator("#item-list tbody tr")).to_contain_text("Qwzxv")

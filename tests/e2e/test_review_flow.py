@@ -38,7 +38,8 @@ def sign_in_and_upload(page: Page, live_server, tmp_path, username: str) -> None
     page.get_by_label("Your Prime Video history").set_input_files(history)
     page.get_by_role("button", name="Read my history").click()
 
-    expect(page.get_by_text("Browser exporter")).to_be_visible()
+    expect(page.get_by_text("Browser exporter").first).to_be_visible()
+    page.get_by_text("What we read").click()
     facts = page.locator(".facts")
     expect(facts.get_by_text("Movies found")).to_be_visible()
     expect(page.locator(".facts div", has_text="Movies found").locator("dd")).to_have_text("5")

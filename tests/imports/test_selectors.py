@@ -102,3 +102,29 @@ def test_the_import_completes_only_when_the_films_we_could_not_find_are_done(own
     services.item_skip(item=lost)
     session.refresh_from_db()
     assert session.status == ImportSession.Status.COMPLETED
+
+
+def test_the_time_left_counts_down_between_counts_and_never_jumps_up(owner, monkeypatch):
+    from datetime import timedelta
+
+    from imports import selectors
+
+    start = timezone.now()
+    session = make_session(
+        owner,
+        status=ImportSession.Status.MATCHING,
+        matched_count=100,
+        match_started_at=start,
+        heartbeat_at=start + timedelta(seconds=10),  # 100 looked up in 10 s
+    )
+    ImportSession.objects.filter(pk=session.pk).update(movies_found=1000)
+    session.refresh_from_db()
+    estimates = []
+    for seconds in (10, 11, 12, 15, 20):
+        monkeypatch.setattr(
+            selectors.timezone, "now", lambda s=seconds: start + timedelta(seconds=s)
+        )
+        estimates.append(selectors.matching_progress(session).seconds_left)
+    assert estimates == [90, 89, 88, 85, 80]
+    monkeypatch.setattr(selectors.timezone, "now", lambda: start + timedelta(seconds=500))
+    assert selectors.matching_progress(session).seconds_left == 0
