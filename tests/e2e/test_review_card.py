@@ -10,7 +10,7 @@ from imports.models import ImportItem, ImportSession
 from imports.selectors import current_item
 from movieranking.models import Ranking
 from tests.e2e.support import htmx_errors, open_page, watch_htmx_errors
-from tests.factories import make_item, make_session, make_user
+from tests.factories import make_item, make_movie, make_ranking, make_session, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -350,3 +350,33 @@ def test_sure_likely_and_unsure_cards_differ(browser, live_server, person, bande
         page.keyboard.press("5")
         expect(page.get_by_role("heading", name="That’s every film.")).to_be_visible()
     assert Ranking.objects.get(movie__title="Brazil Returns").rating == 5
+
+
+# --- 14. The header names the import; the banner speaks to people; k keeps --------------------
+
+
+def test_the_review_names_the_import_and_shows_every_key(browser, live_server, person, session):
+    make_ranking(person, make_movie("Heat", tmdb_id=1001), rating=2)
+    with open_page(browser, live_server, person) as page:
+        page.goto(review_url(live_server, session))
+        head = page.locator(".page-head")
+        expect(head).to_contain_text("history.csv")
+        expect(head).to_contain_text(f"{session.created_at:%-d %b %Y}")
+        banner = page.get_by_role("note").filter(has_text="Demo catalogue")
+        expect(banner).to_have_text(
+            "Demo catalogue: matching uses a built-in list of 536 well-known films."
+        )
+        # Heat is ranked already: k keeps that rating, and the page says so.
+        keep = page.get_by_role("button", name="Keep my rating")
+        expect(keep.locator("kbd")).to_have_text("k")
+        expect(page.locator("[data-keys]")).to_contain_text("k keep your rating")
+        page.wait_for_load_state("load")
+        page.keyboard.press("k")
+        expect(card_title(page)).to_contain_text("Alien")
+        assert session.items.get(title="Heat").status == ImportItem.Status.ALREADY_RANKED
+        assert Ranking.objects.get(movie__tmdb_id=1001).rating == 2
+        for name in ("imports:review", "imports:session", "imports:items"):
+            page.goto(live_server.url + reverse(name, args=[session.pk]))
+            assert "TMDB_" not in page.content()
+        page.goto(live_server.url + reverse("imports:upload"))
+        assert "TMDB_" not in page.content()

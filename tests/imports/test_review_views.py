@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
@@ -7,6 +9,8 @@ from tests.conftest import HTMX
 from tests.factories import make_item, make_movie, make_ranking, make_session
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -238,3 +242,11 @@ def test_an_unsure_match_is_chosen_before_it_is_rated(owner_client, owner, heade
     owner_client.post(url("choose", session, 1), {"tmdb_id": 68}, **headers)
     owner_client.post(url("add", session, 1), {"rating": "4"}, **headers)
     assert Ranking.objects.get(user=owner).movie.tmdb_id == 68
+
+
+def test_the_readme_lists_every_key_the_script_knows():
+    readme = (ROOT / "README.md").read_text()
+    script = (ROOT / "static/js/app.js").read_text()
+    assert "k keep the rating you had" in script
+    for key in ["`1`–`5`", "`s`", "`n`", "`/`", "`u`", "`k`"]:
+        assert key in readme, key
