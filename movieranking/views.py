@@ -1,13 +1,16 @@
+import functools
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, reswap, retarget
@@ -30,8 +33,18 @@ def signup(request: HttpRequest) -> HttpResponse:
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.username}! Your account is ready.")
-        return redirect("rankings:list")
-    return render(request, "registration/signup.html", {"form": form})
+        return redirect(_safe_next(request) or "rankings:list")
+    context = {"form": form, "next": _safe_next(request)}
+    return render(request, "registration/signup.html", context)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """Where to go after signing up (the landing page sends people on to the upload)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else ""
 
 
 @login_not_required
@@ -48,9 +61,39 @@ def poster(request: HttpRequest, tmdb_id: int) -> HttpResponse:
     return response
 
 
+# A strip of well-known films for the landing page, drawn as posters.
+LANDING_FILMS = 10
+
+
+@functools.cache
+def _landing_films() -> list[dict]:
+    from imports.tmdb import OfflineCatalog
+
+    records = sorted(OfflineCatalog().records, key=lambda r: -(r.get("popularity") or 0))
+    return [
+        {"tmdb_id": r["id"], "title": r["title"], "year": (r.get("release_date") or "")[:4]}
+        for r in records[:LANDING_FILMS]
+    ]
+
+
+@login_not_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("rankings:list")
+    """Signed in: your rankings. Otherwise: what the site does, and the way in."""
+    if request.user.is_authenticated:
+        return redirect("rankings:list")
+    return render(request, "landing.html", {"films": _landing_films()})
+
+
+class SignOutView(auth_views.LogoutView):
+    """Sign out, and say so on the landing page."""
+
+    next_page = "home"
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are signed out.")
+        return response
 
 
 def _rankings_page(request: HttpRequest, params) -> dict:

@@ -139,7 +139,7 @@ UNSAFE = [route for route in ROUTES if route.unsafe]
 
 # Named URLs outside the table, and why.
 OPEN_OR_ACCOUNT = {
-    "home": "redirects to the rankings (sign-in first)",
+    "home": "public landing page; signed in, it redirects to the rankings",
     "healthz": "public health check for load balancers",
     "poster": "public: the posters we draw, only for titles we signed",
     "login": "public",
@@ -268,7 +268,8 @@ def test_only_sign_in_sign_up_and_the_health_check_are_open(client):
     assert client.get(reverse("login")).status_code == 200
     assert client.get(reverse("signup")).status_code == 200
     assert client.get(reverse("healthz")).status_code == 200
-    for name in ("home", "password_change", "password_change_done"):
+    assert client.get(reverse("home")).status_code == 200  # the landing page
+    for name in ("password_change", "password_change_done"):
         response = client.get(reverse(name))
         assert response.status_code == 302, name
         assert response["Location"].startswith(reverse("login")), name
