@@ -16,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from . import selectors, services
 from .csv_export import not_added_csv
-from .forms import AddForm, ChooseForm, SearchForm, UploadForm
+from .forms import AddForm, ChooseForm, SearchForm, UploadForm, zone_groups, zone_labels
 from .models import ImportItem, ImportSession
 
 REVIEW = "imports/review.html"
@@ -55,7 +55,16 @@ def upload(request: HttpRequest) -> HttpResponse:
                 )
             return redirect("imports:session", result.session.pk)
     status = 400 if form.errors else 200
-    context = {"form": form, "max_mb": settings.IMPORT_MAX_UPLOAD_MB}
+    chosen = form["time_zone"].value() or settings.TIME_ZONE
+    labels = zone_labels()
+    context = {
+        "form": form,
+        "max_mb": settings.IMPORT_MAX_UPLOAD_MB,
+        "zone_groups": zone_groups(),
+        "zones_ungrouped": [(name, label) for name, label in labels.items() if "/" not in name],
+        # The list shows a zone by its words; the site's zone (JavaScript picks the browser's).
+        "selected_zone": next((n for n, label in labels.items() if chosen in (n, label)), ""),
+    }
     return render(request, "imports/upload.html", context, status=status)
 
 

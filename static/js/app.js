@@ -143,10 +143,45 @@
     if (image.complete && image.naturalWidth === 0) fallBack(image);
   });
 
-  // The upload form: default the time zone to the browser's own.
-  var zone = document.getElementById("id_time_zone");
-  if (zone && window.Intl) {
+  // The upload form: default the time zone to the browser's own. The list shows each zone
+  // by its place under its region ("Tokyo" under "Asia").
+  var zones = document.querySelector("[data-zones]");
+  if (zones && window.Intl) {
     var mine = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (mine && zone.querySelector('option[value="' + mine + '"]')) zone.value = mine;
+    Array.prototype.forEach.call(zones.options, function (option) {
+      var group = option.parentNode.label;
+      var name = (group ? group + "/" : "") + option.value.replace(/ /g, "_");
+      if (name === mine || option.value === mine) zones.value = option.value;
+    });
+  }
+
+  // A history file dropped anywhere on the drop zone goes into its file input.
+  var zone = document.querySelector("[data-drop-zone]");
+  if (zone) {
+    var input = zone.querySelector("input[type=file]");
+    var shown = zone.querySelector("[data-drop-file]");
+    var showName = function () {
+      shown.textContent = input.files.length ? "Chosen: " + input.files[0].name : "";
+    };
+    ["dragenter", "dragover"].forEach(function (type) {
+      zone.addEventListener(type, function (event) {
+        event.preventDefault();
+        zone.classList.add("dragging");
+      });
+    });
+    ["dragleave", "drop"].forEach(function (type) {
+      zone.addEventListener(type, function () {
+        zone.classList.remove("dragging");
+      });
+    });
+    zone.addEventListener("drop", function (event) {
+      event.preventDefault();
+      if (event.dataTransfer && event.dataTransfer.files.length) {
+        input.files = event.dataTransfer.files;
+        showName();
+      }
+    });
+    input.addEventListener("change", showName);
+    zone.classList.add("droppable");
   }
 })();

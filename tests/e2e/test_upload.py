@@ -46,7 +46,7 @@ def test_uploading_again_after_the_import_expired_starts_afresh(
 ):
     with open_page(browser, live_server, person) as page:
         upload(page, live_server, history)
-        expect(page.get_by_role("heading", name="What we read")).to_be_visible()
+        expect(page.get_by_text("What we read")).to_be_visible()
         first = ImportSession.objects.get(owner=person)
 
         upload(page, live_server, history)  # the same file: the same import
@@ -55,8 +55,65 @@ def test_uploading_again_after_the_import_expired_starts_afresh(
 
         services.session_expire_now(session=first)  # an admin expired it, or 30 days passed
         upload(page, live_server, history)
-        expect(page.get_by_role("heading", name="What we read")).to_be_visible()
+        expect(page.get_by_text("What we read")).to_be_visible()
         expect(page.get_by_text("You uploaded this file on")).to_have_count(0)
         fresh = ImportSession.objects.filter(owner=person).exclude(pk=first.pk).get()
         assert str(fresh.pk) in page.url
         assert fresh.items.count() == 2
+
+
+# --- 16. The upload page ----------------------------------------------------------------------
+
+DROP = """([zone, name, text]) => {
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([text], name, {type: "text/csv"}));
+  for (const type of ["dragenter", "dragover", "drop"]) {
+    const init = {bubbles: true, cancelable: true, dataTransfer: transfer};
+    zone.dispatchEvent(new DragEvent(type, init));
+  }
+}"""
+
+
+def test_a_history_can_be_dropped_and_the_time_zone_is_the_browsers(
+    browser, live_server, person, artifacts
+):
+    with open_page(browser, live_server, person, timezone_id="Asia/Tokyo") as page:
+        response = page.goto(live_server.url + reverse("imports:upload"))
+        assert len(response.body()) < 15_000
+        zone = page.get_by_label("Your time zone")
+        expect(zone).to_have_value("Tokyo")
+        names = zone.evaluate(
+            "select => Array.from(select.options)"
+            ".map(o => (o.parentNode.label || '') + '/' + o.value)"
+        )
+        assert 350 <= len(names) <= 450
+        assert "Europe/Kyiv" in names and "Asia/Kolkata" in names
+        assert not any(
+            name.endswith(("/US/Eastern", "/Calcutta", "/Kiev", "GMT+5")) for name in names
+        )
+        page.screenshot(path=artifacts / "upload-desktop.png", full_page=True)
+
+        drop_zone = page.locator("[data-drop-zone]")
+        page.evaluate(DROP, [drop_zone.element_handle(), "PrimeVideoWatchHistory.csv", HISTORY])
+        expect(drop_zone).to_contain_text("PrimeVideoWatchHistory.csv")
+        page.get_by_role("button", name="Read my history").click()
+        expect(page.get_by_text("What we read")).to_be_visible()
+        session = ImportSession.objects.get(owner=person)
+        assert session.items.count() == 2
+
+
+def test_without_javascript_a_plain_file_input_and_the_sites_time_zone(
+    browser, live_server, person, history, artifacts
+):
+    with open_page(
+        browser, live_server, person, java_script_enabled=False, timezone_id="Asia/Tokyo"
+    ) as page:
+        page.goto(live_server.url + reverse("imports:upload"))
+        expect(page.get_by_label("Your time zone")).to_have_value("UTC")
+        page.get_by_label("Your time zone").select_option(label="Berlin")
+        upload_field = page.get_by_label("Your Prime Video history")
+        expect(upload_field).to_be_visible()
+        upload_field.set_input_files(history)
+        page.get_by_role("button", name="Read my history").click()
+        expect(page.get_by_text("What we read")).to_be_visible()
+        assert ImportSession.objects.filter(owner=person).count() == 1
