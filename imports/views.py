@@ -11,11 +11,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from . import selectors, services
-from .csv_export import not_added_csv
+from .csv_export import not_added_csv, not_added_file_name
 from .forms import AddForm, ChooseForm, SearchForm, UploadForm, zone_groups, zone_labels
 from .models import ImportItem, ImportSession
 
@@ -368,6 +369,6 @@ def session_cancel(request: HttpRequest, session_id) -> HttpResponse:
 def session_not_added_csv(request: HttpRequest, session_id) -> HttpResponse:
     session = selectors.session_for(request.user, session_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="not-added.csv"'
+    response["Content-Disposition"] = content_disposition_header(True, not_added_file_name(session))
     not_added_csv(session, response)
     return response

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
@@ -380,3 +384,19 @@ def test_the_review_names_the_import_and_shows_every_key(browser, live_server, p
             assert "TMDB_" not in page.content()
         page.goto(live_server.url + reverse("imports:upload"))
         assert "TMDB_" not in page.content()
+
+
+# --- 17. The CSV of what was not added --------------------------------------------------------
+
+
+def test_the_not_added_csv_is_named_after_the_import(browser, live_server, person, session):
+    with open_page(browser, live_server, person, accept_downloads=True) as page:
+        page.goto(live_server.url + reverse("imports:summary", args=[session.pk]))
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download what was not added").click()
+        assert download.value.suggested_filename == (
+            f"history-not-added-{session.created_at:%Y-%m-%d}.csv"
+        )
+        rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+        assert rows[0][:3] == ["Title on Amazon", "Watched on", "Times watched"]
+        assert rows[1][:3] == ["Heat", "2023-01-05;2024-02-10", "2"]

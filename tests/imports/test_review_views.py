@@ -250,3 +250,25 @@ def test_the_readme_lists_every_key_the_script_knows():
     assert "k keep the rating you had" in script
     for key in ["`1`–`5`", "`s`", "`n`", "`/`", "`u`", "`k`"]:
         assert key in readme, key
+
+
+@pytest.mark.parametrize(
+    ("file_name", "expected"),
+    [
+        ("Viewing History.csv", "Viewing-History-not-added-{}.csv"),
+        ("PrimeVideo.ViewingHistory.csv", "PrimeVideo.ViewingHistory-not-added-{}.csv"),
+        ('../"evil"\\name.zip', "evil-name-not-added-{}.csv"),
+        ("Sehverlauf Ä.csv", "Sehverlauf-Ä-not-added-{}.csv"),
+    ],
+)
+def test_the_not_added_csv_is_named_after_the_import_and_its_date(owner, file_name, expected):
+    from imports.csv_export import not_added_file_name
+
+    session = make_session(owner, file_name=file_name)
+    assert not_added_file_name(session) == expected.format(f"{session.created_at:%Y-%m-%d}")
+
+
+def test_several_watch_dates_are_iso_dates_separated_by_semicolons(owner_client, session):
+    response = owner_client.get(url("not_added_csv", session))
+    assert 'filename="history-not-added-' in response["Content-Disposition"]
+    assert "Heat,2023-01-05;2024-02-10,2," in response.content.decode()
