@@ -29,7 +29,11 @@ def images(page: Page) -> list[dict]:
 
 
 def assert_generated_posters(page: Page, live_server, expected: int) -> None:
-    page.wait_for_load_state("networkidle")
+    for image in page.locator('img[src*="/posters/"]').all():
+        image.scroll_into_view_if_needed()  # lists load their posters lazily
+    page.wait_for_function(
+        "Array.from(document.images).every(image => image.complete)", timeout=5000
+    )
     shown = [image for image in images(page) if "/posters/" in image["src"]]
     assert len(shown) >= expected, images(page)
     for image in shown:
