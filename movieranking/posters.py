@@ -153,7 +153,9 @@ def poster_svg(tmdb_id: int, title: str, year: int | str | None = None) -> str:
         f'<text x="100" y="{first + index * leading}">{escape(line)}</text>'
         for index, line in enumerate(lines)
     )
-    year_text = f'<text class="y" x="100" y="248">{escape(str(year))}</text>' if year else ""
+    year_text = f'<text x="100" y="248">{escape(str(year))}</text>' if year else ""
+    rule = '<path d="M84 222h32" stroke="#fff" stroke-opacity="0.5" stroke-width="2"/>'
+    rule = rule if year else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{escape(title)}">'
@@ -170,7 +172,7 @@ def poster_svg(tmdb_id: int, title: str, year: int | str | None = None) -> str:
         '<rect width="200" height="300" fill="url(#l)"/>'
         '<rect x="8" y="8" width="184" height="284" rx="4" fill="none" '
         'stroke="#fff" stroke-opacity="0.18"/>'
-        '<path d="M84 222h32" stroke="#fff" stroke-opacity="0.5" stroke-width="2"/>'
+        f"{rule}"
         f'<g fill="#fff" font-family="system-ui, -apple-system, \'Segoe UI\', Roboto, sans-serif" '
         f'text-anchor="middle" font-weight="700" font-size="{size}">{text}</g>'
         f'<g fill="#fff" font-family="system-ui, sans-serif" text-anchor="middle" '

@@ -179,7 +179,7 @@ def test_without_javascript_saving_and_removing_keep_sort_and_filter(
 # --- 13. The import page leads with the outcome -----------------------------------------------
 
 
-def test_the_import_page_leads_with_the_outcome(browser, live_server, person, artifacts):
+def test_the_import_page_leads_with_the_outcome(browser, live_server, person):
     session = make_session(person, file_name="Viewing History.csv", rows_read=40, episodes=30)
     make_item(session, title="Heat", tmdb_id=949)
     make_item(session, title="Alien", tmdb_id=348)
@@ -197,7 +197,6 @@ def test_the_import_page_leads_with_the_outcome(browser, live_server, person, ar
         expect(page.get_by_role("link", name="Review your films")).to_be_visible()
         # What we read is there, folded away.
         expect(page.get_by_text("Rows read")).to_be_hidden()
-        page.screenshot(path=artifacts / "import-desktop.png", full_page=True)
         page.get_by_text("What we read").click()
         expect(page.get_by_text("Rows read")).to_be_visible()
 

@@ -40,9 +40,7 @@ def no_sideways_scroll(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
-def test_the_first_card_fits_a_phone_without_scrolling(
-    browser, live_server, person, session, artifacts
-):
+def test_the_first_card_fits_a_phone_without_scrolling(browser, live_server, person, session):
     with open_page(browser, live_server, person, **TOUCH) as page:
         page.goto(live_server.url + reverse("imports:review", args=[session.pk]))
         page.wait_for_load_state("networkidle")
@@ -63,13 +61,12 @@ def test_the_first_card_fits_a_phone_without_scrolling(
         expect(page.locator("kbd:visible")).to_have_count(0)
         expect(page.locator(".keys")).to_be_hidden()
         no_sideways_scroll(page)
-        page.screenshot(path=artifacts / "card-phone.png")
         # The menu opens from the one-line header.
         page.get_by_text("Menu").click()
         expect(page.get_by_role("link", name="My rankings")).to_be_visible()
 
 
-def test_tables_become_stacked_rows_on_a_phone(browser, live_server, person, session, artifacts):
+def test_tables_become_stacked_rows_on_a_phone(browser, live_server, person, session):
     with open_page(browser, live_server, person, **TOUCH) as page:
         page.goto(live_server.url + reverse("imports:list"))
         row = page.locator("table.data tbody tr").first
@@ -77,11 +74,9 @@ def test_tables_become_stacked_rows_on_a_phone(browser, live_server, person, ses
         in_view(page, row.locator(".status"))
         in_view(page, row.get_by_role("link", name="Resume"))
         no_sideways_scroll(page)
-        page.screenshot(path=artifacts / "imports-phone.png", full_page=True)
 
         page.goto(live_server.url + reverse("imports:items", args=[session.pk]))
         row = page.locator("#item-list tbody tr").first
         in_view(page, row.get_by_role("link", name="The Lord of the Rings"))
         in_view(page, row.locator(".status"))
         no_sideways_scroll(page)
-        page.screenshot(path=artifacts / "items-phone.png", full_page=True)

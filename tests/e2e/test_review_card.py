@@ -313,7 +313,7 @@ def banded(person):
     return session
 
 
-def test_sure_likely_and_unsure_cards_differ(browser, live_server, person, banded, artifacts):
+def test_sure_likely_and_unsure_cards_differ(browser, live_server, person, banded):
     cue = "[data-check-cue]"
     with open_page(browser, live_server, person) as page:
         page.goto(review_url(live_server, banded))
@@ -322,14 +322,12 @@ def test_sure_likely_and_unsure_cards_differ(browser, live_server, person, bande
         expect(page.locator(cue)).to_have_count(0)
         expect(page.locator("[data-candidates]")).to_have_count(0)
         expect(page.get_by_role("button", name="Add with 4 stars")).to_be_visible()
-        page.screenshot(path=artifacts / "card-sure-desktop.png")
         page.keyboard.press("4")
 
         expect(card_title(page)).to_contain_text("Alien")
         expect(page.locator(cue)).to_be_visible()
         expect(page.locator(cue)).to_contain_text("Check this")
         expect(page.get_by_role("button", name="Add with 3 stars")).to_be_visible()
-        page.screenshot(path=artifacts / "card-likely-desktop.png")
         page.keyboard.press("3")
 
         # Unsure: the candidates side by side, each with its poster; no stars until one is chosen.
@@ -343,7 +341,6 @@ def test_sure_likely_and_unsure_cards_differ(browser, live_server, person, bande
         first, second = (candidates.nth(i).bounding_box() for i in range(2))
         assert abs(first["y"] - second["y"]) < 2  # side by side
         expect(page.get_by_role("button", name="Add with 3 stars")).to_have_count(0)
-        page.screenshot(path=artifacts / "card-unsure-desktop.png")
         page.keyboard.press("3")
         page.wait_for_timeout(500)
         assert not Ranking.objects.filter(movie__title__startswith="Brazil").exists()

@@ -74,9 +74,7 @@ DROP = """([zone, name, text]) => {
 }"""
 
 
-def test_a_history_can_be_dropped_and_the_time_zone_is_the_browsers(
-    browser, live_server, person, artifacts
-):
+def test_a_history_can_be_dropped_and_the_time_zone_is_the_browsers(browser, live_server, person):
     with open_page(browser, live_server, person, timezone_id="Asia/Tokyo") as page:
         response = page.goto(live_server.url + reverse("imports:upload"))
         assert len(response.body()) < 15_000
@@ -91,7 +89,6 @@ def test_a_history_can_be_dropped_and_the_time_zone_is_the_browsers(
         assert not any(
             name.endswith(("/US/Eastern", "/Calcutta", "/Kiev", "GMT+5")) for name in names
         )
-        page.screenshot(path=artifacts / "upload-desktop.png", full_page=True)
 
         drop_zone = page.locator("[data-drop-zone]")
         page.evaluate(DROP, [drop_zone.element_handle(), "PrimeVideoWatchHistory.csv", HISTORY])
@@ -103,7 +100,7 @@ def test_a_history_can_be_dropped_and_the_time_zone_is_the_browsers(
 
 
 def test_without_javascript_a_plain_file_input_and_the_sites_time_zone(
-    browser, live_server, person, history, artifacts
+    browser, live_server, person, history
 ):
     with open_page(
         browser, live_server, person, java_script_enabled=False, timezone_id="Asia/Tokyo"
