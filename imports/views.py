@@ -280,7 +280,7 @@ def item_search(request: HttpRequest, session_id, position: int) -> HttpResponse
             error = str(failure)
     context = {"session": session, "item": item, "results": results, "search_error": error}
     if request.htmx:
-        return render(request, "imports/_search_results.html", context)
+        return render(request, "imports/_search_results.html", context | {"announce": True})
     return _card(
         request,
         session,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -282,6 +283,7 @@ def test_films_we_could_not_find_follow_one_at_a_time_with_the_same_keys(
             "button", name="Choose The Godfather Part II (1974)"
         )
         expect(pick).to_be_visible()
+        expect(page.locator("#announcer")).to_have_text(re.compile(r"\d+ films? found"))
         pick.focus()
         page.keyboard.press("Enter")
         expect(card_title(page)).to_contain_text("The Godfather Part II")
