@@ -328,7 +328,6 @@ def item_list(request: HttpRequest, session_id) -> HttpResponse:
         "page": page,
         "show": current,
         "filters": [(key, label) for key, (label, _) in selectors.ITEM_FILTERS.items()],
-        "counts": services.session_counts(session),
     }
     if request.htmx and request.htmx.target == "item-list":
         return render(request, "imports/_item_list.html", context)
