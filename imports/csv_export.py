@@ -1,6 +1,8 @@
 """The CSV of what an import did not add, safe to open in a spreadsheet."""
 
 import csv
+import re
+from pathlib import PurePath
 
 from .models import ImportItem, ImportSession
 
@@ -25,7 +27,7 @@ def not_added_csv(session: ImportSession, out) -> None:
         writer.writerow(
             [
                 safe_cell(item.title),
-                " ".join(item.watched_on),
+                ";".join(item.watched_on),
                 item.watch_count,
                 item.get_status_display(),
                 safe_cell(best.get("title", "")),
@@ -33,3 +35,11 @@ def not_added_csv(session: ImportSession, out) -> None:
                 f"https://www.themoviedb.org/movie/{best['tmdb_id']}" if best else "",
             ]
         )
+
+
+def not_added_file_name(session: ImportSession) -> str:
+    """The download's name: "Viewing History.csv" uploaded on 3 May 2026 becomes
+    "Viewing-History-not-added-2026-05-03.csv"."""
+    stem = PurePath(session.file_name).stem
+    stem = re.sub(r"[^\w.-]+", "-", stem).strip("-.") or "import"
+    return f"{stem[:80]}-not-added-{session.created_at:%Y-%m-%d}.csv"

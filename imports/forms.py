@@ -1,6 +1,8 @@
+import functools
 import re
 import zoneinfo
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from django import forms
 from django.conf import settings
@@ -12,8 +14,59 @@ _TMDB_REFERENCE = re.compile(
 )
 
 
-def _time_zone_choices():
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+REGIONS = {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
+           "Indian", "Pacific"}  # fmt: skip
+
+
+@functools.cache
+def canonical_zones() -> tuple[str, ...]:
+    """Today's zone names, one per place (tzdata's zone.tab): no legacy aliases such as
+    US/Eastern or Asia/Calcutta. Falls back to every regional name when zone.tab is missing."""
+    for directory in zoneinfo.TZPATH:
+        table = Path(directory) / "zone.tab"
+        if table.is_file():
+            lines = table.read_text(encoding="utf-8").splitlines()
+            names = {line.split("\t")[2] for line in lines if line and not line.startswith("#")}
+            break
+    else:
+        names = {n for n in zoneinfo.available_timezones() if n.split("/")[0] in REGIONS}
+    return ("UTC", *sorted(names))
+
+
+@functools.cache
+def zone_labels() -> dict[str, str]:
+    """Each zone's words in the list, under its region: "Europe/Isle_of_Man" → "Isle of Man"."""
+    places = [name.partition("/")[2] for name in canonical_zones()]
+    labels = {}
+    for name, place in zip(canonical_zones(), places, strict=True):
+        unique = place and places.count(place) == 1
+        labels[name] = (place if unique else name).replace("_", " ")
+    return labels
+
+
+def zone_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The zones by region, for the upload page's list: [(region, [(zone, label)])]."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name, label in zone_labels().items():
+        if "/" in name:
+            groups.setdefault(name.split("/")[0], []).append((name, label))
+    return list(groups.items())
+
+
+class TimeZoneField(forms.Field):
+    """A zone from the list (by its words there) or any IANA name, as a ZoneInfo."""
+
+    default_error_messages = {"invalid": "Choose your time zone from the list."}
+
+    def to_python(self, value):
+        value = (value or "").strip()
+        if not value:
+            return None
+        by_label = {label: name for name, label in zone_labels().items()}
+        name = by_label.get(value, value)
+        if name not in zoneinfo.available_timezones():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return zoneinfo.ZoneInfo(name)
 
 
 class UploadForm(forms.Form):
@@ -26,13 +79,10 @@ class UploadForm(forms.Form):
             "required": "Choose your viewing history file first.",
         },
     )
-    time_zone = forms.TypedChoiceField(
+    time_zone = TimeZoneField(
         label="Your time zone",
         help_text="Watch times in the file are in UTC; we turn them into your dates.",
-        choices=_time_zone_choices,
-        coerce=zoneinfo.ZoneInfo,
         required=False,
-        empty_value=None,
     )
 
     def __init__(self, *args, **kwargs):

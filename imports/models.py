@@ -107,6 +107,56 @@ class ImportSession(models.Model):
         return self.status in {self.Status.MATCHING, self.Status.READY}
 
     @property
+    def is_reviewable(self) -> bool:
+        """Its review page still leads somewhere: open, or finished (undo reopens it)."""
+        return self.is_open or self.status == self.Status.COMPLETED
+
+    @property
+    def can_retry(self) -> bool:
+        """Matching has stopped with films still to look up, and one click may finish it."""
+        if self.is_matching:
+            return False
+        return bool(self.problem) or (self.is_open and self.failed_count > 0)
+
+    # What to tell the person when matching stopped: (headline, what happens next).
+    PROBLEM_MESSAGES = {
+        Problem.AUTH: (
+            "TMDB refused our credentials.",
+            "The TMDB key or token this site uses is wrong or was revoked, so no film could "
+            "be looked up. Nothing is lost: once an administrator fixes the key, press “Retry”.",
+        ),
+        Problem.RATE_LIMITED: (
+            "TMDB is limiting how fast we may ask.",
+            "We stopped for now; the films not yet found are kept. Retry in a few minutes.",
+        ),
+        Problem.UNAVAILABLE: (
+            "TMDB is not answering.",
+            "We stopped for now; the films not yet found are kept. Retry in a few minutes.",
+        ),
+        Problem.ERROR: (
+            "Matching stopped on an unexpected error.",
+            "The films found so far are kept; press “Retry” to look up the rest.",
+        ),
+    }
+
+    @property
+    def problem_headline(self) -> str:
+        return self.PROBLEM_MESSAGES.get(self.problem, ("", ""))[0]
+
+    @property
+    def problem_advice(self) -> str:
+        return self.PROBLEM_MESSAGES.get(self.problem, ("", ""))[1]
+
+    @property
+    def problem_cause(self) -> str:
+        """Why films are still not looked up, as the end of a sentence ('' when unknown)."""
+        if self.problem == self.Problem.AUTH:
+            return "because TMDB refused our credentials"
+        if self.problem:
+            return "because TMDB was not answering"
+        return ""
+
+    @property
     def left_out(self) -> int:
         return self.episodes + self.trailers + self.other_left_out
 
@@ -215,6 +265,61 @@ class ImportItem(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    # Confidence bands: a plain card, a "check this" cue, or a choice between candidates.
+    SURE = 0.85
+    LIKELY = 0.6
+
+    @property
+    def confidence_band(self) -> str:
+        """'sure', 'likely' or 'unsure' for a match; '' when there is none to judge."""
+        if self.confidence is None or self.match_tmdb_id is None:
+            return ""
+        if self.confidence >= self.SURE:
+            return "sure"
+        if self.confidence >= self.LIKELY:
+            return "likely"
+        return "unsure"
+
+    @property
+    def confidence_percent(self) -> int:
+        return round((self.confidence or 0) * 100)
+
+    @property
+    def awaits_review(self) -> bool:
+        """Still waiting for the person: to rate, skip, or (not found) to search for."""
+        return self.status in {self.Status.PENDING, self.Status.UNMATCHED}
+
+    @property
+    def asks_which_film(self) -> bool:
+        """Unsure matches are a choice between candidates before they can be rated."""
+        return self.status == self.Status.PENDING and self.confidence_band == "unsure"
+
+    @property
+    def asks_to_check(self) -> bool:
+        """Likely matches carry a visible "check this" cue."""
+        return self.status == self.Status.PENDING and self.confidence_band == "likely"
+
+    @property
+    def can_reopen(self) -> bool:
+        return self.status in {
+            self.Status.SKIPPED,
+            self.Status.ALREADY_RANKED,
+            self.Status.SET_ASIDE,
+        }
+
+    @property
+    def reopen_label(self) -> str:
+        return "Bring back to review" if self.status == self.Status.SET_ASIDE else "Review again"
+
+    @property
+    def lookup_label(self) -> str:
+        """Where the TMDB look-up stands, for an item without a match to show."""
+        if self.lookup == self.Lookup.FAILED:
+            return "look-up failed"
+        if self.lookup == self.Lookup.WAITING:
+            return "looking up…" if self.session.is_matching else "not looked up yet"
+        return "not found"
+
     @property
     def best(self) -> dict | None:
         if self.match_tmdb_id is None:
@@ -224,14 +329,6 @@ class ImportItem(models.Model):
     @property
     def alternatives(self) -> list[dict]:
         return [c for c in self.candidates if c["tmdb_id"] != self.match_tmdb_id]
-
-    @property
-    def poster_url(self) -> str:
-        """TMDB's poster of the match, else Amazon's image, else '' (a placeholder)."""
-        best = self.best
-        if best and best.get("poster_path"):
-            return f"{settings.TMDB_IMAGE_BASE_URL}w342{best['poster_path']}"
-        return self.amazon_image_url
 
     @property
     def set_aside_reason(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -21,15 +21,22 @@ from .tmdb.cache import CachedLookups, candidate_to_dict
 
 Status = ImportItem.Status
 
+SURE = ImportItem.SURE
+_MATCHED = Q(match_tmdb_id__isnull=False) & ~Q(status=Status.ALREADY_RANKED)
+_NOT_FOUND = Q(lookup=ImportItem.Lookup.DONE, match_tmdb_id__isnull=True) & ~Q(status=Status.ADDED)
+
+# The item list's tabs: (label, which items).
 ITEM_FILTERS = {
-    "review": ("To review", {"status": Status.PENDING}),
-    "added": ("Added", {"status": Status.ADDED}),
-    "skipped": ("Skipped", {"status": Status.SKIPPED}),
-    "already_ranked": ("Already ranked", {"status": Status.ALREADY_RANKED}),
-    "not_found": ("Not found", {"status": Status.UNMATCHED}),
-    "set_aside": ("Set aside", {"status": Status.SET_ASIDE}),
-    "failed": ("Look-up failed", {"lookup": ImportItem.Lookup.FAILED}),
-    "all": ("All", {}),
+    "review": ("To review", Q(status__in=[Status.PENDING, Status.UNMATCHED])),
+    "matched": ("Matched", _MATCHED & Q(confidence__gte=SURE)),
+    "to_check": ("To check", _MATCHED & (Q(confidence__lt=SURE) | Q(confidence__isnull=True))),
+    "not_found": ("Not found", _NOT_FOUND),
+    "already_ranked": ("Already ranked", Q(status=Status.ALREADY_RANKED)),
+    "added": ("Added", Q(status=Status.ADDED)),
+    "skipped": ("Skipped", Q(status=Status.SKIPPED)),
+    "set_aside": ("Set aside", Q(status=Status.SET_ASIDE)),
+    "failed": ("Look-up failed", Q(lookup=ImportItem.Lookup.FAILED)),
+    "all": ("All", Q()),
 }
 
 
@@ -71,8 +78,9 @@ _NEXT_CARD = """
 
 
 def current_item(session: ImportSession) -> ImportItem | None:
-    """The next film to review — the first one whose match is known and still pending —
-    with the person's ranking of that film, if any, in the same query."""
+    """The next film to review: the first matched film still pending, with the person's
+    ranking of that film, if any, in the same query; then — once matching has finished —
+    the films we could not find, one at a time."""
     tables = {
         "item": ImportItem._meta.db_table,
         "movie": Movie._meta.db_table,
@@ -83,7 +91,13 @@ def current_item(session: ImportSession) -> ImportItem | None:
     params = [session.owner_id, session_id, Status.PENDING, ImportItem.Lookup.DONE]
     item = next(iter(ImportItem.objects.raw(sql, params)), None)
     if item is None:
-        return None
+        if session.is_matching:
+            return None
+        looked_up = session.items.filter(lookup=ImportItem.Lookup.DONE, status=Status.UNMATCHED)
+        item = looked_up.order_by("position").first()
+        if item is not None:
+            remember_existing_ranking(item, None)  # no film, so no ranking of it
+        return item
     item.session = session
     existing = None
     if item.existing_pk is not None:
@@ -117,7 +131,7 @@ def existing_ranking(session: ImportSession, item: ImportItem | None) -> Ranking
 
 def items_filtered(session: ImportSession, key: str) -> QuerySet[ImportItem]:
     _, conditions = ITEM_FILTERS.get(key, ITEM_FILTERS["all"])
-    return session.items.filter(**conditions).order_by("position")
+    return session.items.filter(conditions).order_by("position")
 
 
 @dataclass(frozen=True)
@@ -133,9 +147,14 @@ def matching_progress(session: ImportSession) -> Progress:
     looked_up = session.looked_up
     total = session.movies_found
     seconds_left = None
-    if session.is_matching and session.match_started_at and looked_up:
-        elapsed = (timezone.now() - session.match_started_at).total_seconds()
-        seconds_left = round(elapsed / looked_up * max(total - looked_up, 0))
+    if session.is_matching and session.match_started_at and session.heartbeat_at and looked_up:
+        # The counts were taken at the last heartbeat: estimate from the pace up to then, and
+        # count down since. Measuring up to now would make the estimate climb between
+        # heartbeats, while the counts stand still.
+        measured = (session.heartbeat_at - session.match_started_at).total_seconds()
+        at_heartbeat = measured / looked_up * max(total - looked_up, 0)
+        since = (timezone.now() - session.heartbeat_at).total_seconds()
+        seconds_left = max(round(at_heartbeat - since), 0)
     return Progress(
         looked_up=looked_up,
         total=total,
@@ -207,3 +226,93 @@ def tmdb_film(*, tmdb_id: int, client: MovieSource) -> dict:
         raise SearchFailed(_search_message(error), not_found=not_found) from error
     lookups.save()
     return candidate_to_dict(details)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where an import stands, in the terms its pages use — counted once, here."""
+
+    total: int = 0  # films found in the file
+    set_aside: int = 0  # ranked before the import: matching set them aside, not reviewed
+    reviewed: int = 0  # added, skipped or kept by the person
+    added: int = 0  # added, and still in the person's rankings
+    removed: int = 0  # added, then removed from the rankings since
+    skipped: int = 0  # skipped, with a match
+    already_ranked: int = 0  # set aside, or the person kept the rating they had
+    not_found: int = 0  # TMDB has no match and the film was not added
+    matched: int = 0  # a sure match (whatever the person did with it)
+    to_check: int = 0  # a likely or unsure match
+    not_looked_up: int = 0  # the TMDB look-up is still to come, or failed
+
+    @property
+    def to_review(self) -> int:
+        """The films the review goes through: all but those set aside."""
+        return self.total - self.set_aside
+
+    @property
+    def left(self) -> int:
+        return self.to_review - self.reviewed
+
+    def counter(self, item: ImportItem | None) -> ReviewCounter:
+        """The review's "Film N of M" for `item` — its number while it awaits the person."""
+        number = None
+        if item is not None and item.awaits_review:
+            number = min(self.reviewed + 1, self.to_review)
+        return ReviewCounter(number=number, total=self.to_review, reviewed=self.reviewed)
+
+    @property
+    def links(self) -> list[tuple[str, str, int]]:
+        """The import page's outcome: (the list it links to, its words, how many)."""
+        return [
+            ("matched", "matched", self.matched),
+            ("to_check", "to check", self.to_check),
+            ("not_found", "not found", self.not_found),
+            ("already_ranked", "already ranked", self.already_ranked),
+        ]
+
+
+@dataclass(frozen=True)
+class ReviewCounter:
+    number: int | None
+    total: int
+    reviewed: int
+
+
+def _flag(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def session_outcome(session: ImportSession) -> Outcome:
+    """Count the import's items by what they mean to the person, in one grouped query."""
+    rows = (
+        session.items.order_by()
+        .annotate(
+            matched=_flag(Q(match_tmdb_id__isnull=False)),
+            handled=_flag(Q(handled_at__isnull=False)),
+            ranked=_flag(Q(ranking__isnull=False)),
+            sure=_flag(Q(confidence__gte=SURE)),
+        )
+        .values("status", "lookup", "matched", "handled", "ranked", "sure")
+        .annotate(n=Count("pk"))
+    )
+    counts = dict.fromkeys(Outcome.__dataclass_fields__, 0)
+    for row in rows:
+        n, status = row["n"], row["status"]
+        counts["total"] += n
+        if row["handled"]:
+            counts["reviewed"] += n
+        if status == Status.ADDED:
+            counts["added" if row["ranked"] else "removed"] += n
+        elif status == Status.SKIPPED and row["matched"]:
+            counts["skipped"] += n
+        elif status == Status.ALREADY_RANKED:
+            counts["already_ranked"] += n
+            if not row["handled"]:
+                counts["set_aside"] += n
+        if row["lookup"] != ImportItem.Lookup.DONE:
+            counts["not_looked_up"] += n
+        elif not row["matched"] and status != Status.ADDED:
+            counts["not_found"] += n
+        if row["matched"] and status != Status.ALREADY_RANKED:
+            counts["matched" if row["sure"] else "to_check"] += n
+    return Outcome(**counts)

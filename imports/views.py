@@ -11,17 +11,19 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from movieranking.request_limits import slow_down, takes_history_file
 
 from . import selectors, services, tmdb
-from .csv_export import not_added_csv
-from .forms import AddForm, ChooseForm, SearchForm, UploadForm
+from .csv_export import not_added_csv, not_added_file_name
+from .forms import AddForm, ChooseForm, SearchForm, UploadForm, zone_groups, zone_labels
 from .models import ImportItem, ImportSession
 
 REVIEW = "imports/review.html"
+CARD = "imports/_review_card.html"
 
 
 # --- Upload and progress --------------------------------------------------------------------
@@ -61,7 +63,16 @@ def upload(request: HttpRequest) -> HttpResponse:
                 )
             return redirect("imports:session", result.session.pk)
     status = 400 if form.errors else 200
-    context = {"form": form, "max_mb": settings.IMPORT_MAX_UPLOAD_MB}
+    chosen = form["time_zone"].value() or settings.TIME_ZONE
+    labels = zone_labels()
+    context = {
+        "form": form,
+        "max_mb": settings.IMPORT_MAX_UPLOAD_MB,
+        "zone_groups": zone_groups(),
+        "zones_ungrouped": [(name, label) for name, label in labels.items() if "/" not in name],
+        # The list shows a zone by its words; the site's zone (JavaScript picks the browser's).
+        "selected_zone": next((n for n, label in labels.items() if chosen in (n, label)), ""),
+    }
     response = render(request, "imports/upload.html", context, status=status)
     return slow_down(response, retry_after) if retry_after else response
 
@@ -72,7 +83,7 @@ def session_detail(request: HttpRequest, session_id) -> HttpResponse:
     context = {
         "session": session,
         "progress": selectors.matching_progress(session),
-        "counts": selectors.session_counts(session),
+        "outcome_links": selectors.session_outcome(session).links,
     }
     return render(request, "imports/session.html", context)
 
@@ -83,8 +94,13 @@ def session_progress(request: HttpRequest, session_id) -> HttpResponse:
     session = selectors.session_for(request.user, session_id)
     if not request.htmx:
         return redirect("imports:session", session.pk)
-    context = {"session": session, "progress": selectors.matching_progress(session)}
-    return render(request, "imports/session.html#progress", context)
+    context = {
+        "session": session,
+        "progress": selectors.matching_progress(session),
+        "outcome_links": selectors.session_outcome(session).links,
+        "oob": True,
+    }
+    return render(request, "imports/_match_progress.html", context)
 
 
 @require_POST
@@ -103,16 +119,21 @@ def session_retry(request: HttpRequest, session_id) -> HttpResponse:
 
 def _card(request, session: ImportSession, item: ImportItem | None, **extra) -> HttpResponse:
     """The review card for `item` (or the next one): a full page, or the card alone."""
+    existing = selectors.existing_ranking(session, item)
+    outcome = selectors.session_outcome(session)
     context = {
         "session": session,
         "item": item,
-        "existing": selectors.existing_ranking(session, item),
-        "counts": selectors.session_counts(session),
+        "existing": existing,
+        # Rating then replaces the one the person has (or was found to have meanwhile).
+        "replacing": bool(existing or extra.get("conflict")),
+        "outcome": outcome,
+        "counter": outcome.counter(item),
         "progress": selectors.matching_progress(session),
         "add_form": extra.pop("add_form", None) or AddForm(),
         **extra,
     }
-    template = f"{REVIEW}#card" if request.htmx else REVIEW
+    template = CARD if request.htmx else REVIEW
     return render(request, template, context)
 
 
@@ -173,6 +194,8 @@ def item_add(request: HttpRequest, session_id, position: int) -> HttpResponse:
             rating=form.cleaned_data["rating"],
             rated_at=form.cleaned_data["rated_at"],
             replace=form.cleaned_data["replace"],
+            # Unsure: on the page the person says which film it is before rating it.
+            chosen_first=True,
         )
     except services.AlreadyRanked as conflict:
         # Rated meanwhile (another tab, another import): the card now asks keep or replace.
@@ -246,7 +269,7 @@ def item_alternatives(request: HttpRequest, session_id, position: int) -> HttpRe
     item = selectors.item_for(session, position)
     context = {"session": session, "item": item, "choosing": True, "search_form": SearchForm()}
     if request.htmx:
-        return render(request, f"{REVIEW}#choices", context)
+        return render(request, "imports/_choices.html", context)
     return _card(request, session, item, choosing=True, search_form=SearchForm())
 
 
@@ -268,7 +291,7 @@ def item_search(request: HttpRequest, session_id, position: int) -> HttpResponse
             error = str(failure)
     context = {"session": session, "item": item, "results": results, "search_error": error}
     if request.htmx:
-        return render(request, f"{REVIEW}#search-results", context)
+        return render(request, "imports/_search_results.html", context | {"announce": True})
     return _card(
         request,
         session,
@@ -316,21 +339,21 @@ def item_list(request: HttpRequest, session_id) -> HttpResponse:
         "page": page,
         "show": current,
         "filters": [(key, label) for key, (label, _) in selectors.ITEM_FILTERS.items()],
-        "counts": selectors.session_counts(session),
     }
     if request.htmx and request.htmx.target == "item-list":
-        return render(request, "imports/items.html#item-list", context)
+        return render(request, "imports/_item_list.html", context)
     return render(request, "imports/items.html", context)
 
 
 @require_GET
 def session_summary(request: HttpRequest, session_id) -> HttpResponse:
     session = selectors.session_for(request.user, session_id)
+    added = selectors.items_filtered(session, "added").filter(ranking__isnull=False)
     context = {
         "session": session,
-        "counts": selectors.session_counts(session),
+        "outcome": selectors.session_outcome(session),
         "not_found": selectors.items_filtered(session, "not_found"),
-        "added": selectors.items_filtered(session, "added").select_related("ranking__movie"),
+        "added": added.select_related("ranking__movie"),
     }
     return render(request, "imports/summary.html", context)
 
@@ -356,6 +379,6 @@ def session_cancel(request: HttpRequest, session_id) -> HttpResponse:
 def session_not_added_csv(request: HttpRequest, session_id) -> HttpResponse:
     session = selectors.session_for(request.user, session_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="not-added.csv"'
+    response["Content-Disposition"] = content_disposition_header(True, not_added_file_name(session))
     not_added_csv(session, response)
     return response

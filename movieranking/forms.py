@@ -1,12 +1,14 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
-from .models import Ranking
+from .models import Ranking, title_sort_key
 
 SORTS = {
     "rated": ("Newest rated", ["-rated_at", "-id"]),
     "rating": ("Highest rated", ["-rating", "-rated_at", "-id"]),
-    "title": ("Title A–Z", ["movie__title", "id"]),
+    "title": ("Title A–Z", [title_sort_key("movie__title"), "id"]),
 }
 
 
@@ -27,9 +29,18 @@ class RankingFilterForm(forms.Form):
         required=False,
     )
 
-    def ordering(self) -> list[str]:
+    def ordering(self) -> list:
         sort = self.cleaned_data.get("sort") or "rated"
         return SORTS[sort][1]
+
+    def query(self, page: str | None = None) -> str:
+        """The list's address query for what was chosen: no empty or unknown values."""
+        params = {}
+        if self.is_valid():
+            params = {k: v for k, v in self.cleaned_data.items() if v not in ("", None)}
+        if page and page.isdigit() and page != "1":
+            params["page"] = page
+        return urlencode(params)
 
 
 class RankingForm(forms.ModelForm):

@@ -1,7 +1,22 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Case, Q, When
+from django.db.models.functions import Lower, Substr
+
+# Leading articles that title order skips: "The Abyss" is found under A.
+ARTICLES = ("the", "an", "a")
+
+
+def title_sort_key(field: str = "title") -> Case:
+    """An expression for ordering by title, lower-cased and without a leading article."""
+    lower = Lower(field)
+    return Case(
+        *(
+            When(**{f"{field}__istartswith": f"{article} "}, then=Substr(lower, len(article) + 2))
+            for article in ARTICLES
+        ),
+        default=lower,
+    )
 
 
 class Movie(models.Model):

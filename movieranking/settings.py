@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
@@ -219,8 +220,6 @@ SECURE_CSP = {
     "img-src": [
         CSP.SELF,
         "https://image.tmdb.org",
-        "https://*.media-amazon.com",
-        "https://*.ssl-images-amazon.com",
         "data:",
     ],
     "connect-src": [CSP.SELF],

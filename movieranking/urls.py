@@ -13,7 +13,7 @@ rankings_patterns = [
 
 accounts_patterns = [
     path("login/", views.SignInView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.SignOutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
     path(
         "password/",
@@ -30,6 +30,7 @@ accounts_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("posters/<int:tmdb_id>.svg", views.poster, name="poster"),
     path("rankings/", include((rankings_patterns, "rankings"))),
     path("accounts/", include(accounts_patterns)),
     path("imports/", include("imports.urls")),

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from imports.models import ImportItem, ImportSession
 from movieranking.models import Movie, Ranking
+from movieranking.posters import poster_path
 from tests.factories import PASSWORD, make_item, make_movie, make_ranking, make_session
 from tests.fixtures.histories import upload_form
 from tests.http import HTMX
@@ -44,7 +45,7 @@ class Route:
 
     name: str
     method: str = "get"
-    scope: str = "session"  # session | item | ranking | none (not about one object)
+    scope: str = "session"  # session | item | ranking | film (a poster) | none
     who: str = "sign-in"
     owner_status: int = 200
     htmx: int | None = None
@@ -71,8 +72,11 @@ class Route:
             "session": [session_id],
             "item": [session_id, position],
             "ranking": [ranking_id or world.ranking.pk],
+            "film": [],
             "none": [],
         }[self.scope]
+        if self.scope == "film":
+            return poster_path(949, "Heat", 1995)
         return reverse(self.name, args=args) + self.suffix
 
     def __str__(self) -> str:
@@ -81,7 +85,10 @@ class Route:
 
 ROUTES = [
     # Signing in and the account.
-    Route("home", scope="none", owner_status=302),
+    # The landing page for visitors; signed in, it goes on to the rankings.
+    Route("home", scope="none", who="public", anonymous_status=200, owner_status=302),
+    # The posters we draw: public, but only for words we signed.
+    Route("poster", scope="film", who="public", anonymous_status=200),
     Route("healthz", scope="none", who="public", anonymous_status=200),
     Route("login", scope="none", who="public", anonymous_status=200, owner_status=302),
     Route("logout", "post", scope="none", who="public", anonymous_status=302, owner_status=302),

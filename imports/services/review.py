@@ -103,7 +103,8 @@ def _move(item: ImportItem, status: str, *fields: str) -> ImportItem:
     item.status = status
     item.handled_at = None if status in {Status.PENDING, Status.UNMATCHED} else timezone.now()
     item.save(update_fields=["status", "handled_at", *fields])
-    done = session.pending_count == 0 and not session.is_matching
+    # Films we could not find are part of the review too: search for them, or skip them.
+    done = session.pending_count == 0 and session.unmatched_count == 0 and not session.is_matching
     wanted = ImportSession.Status.COMPLETED if done else ImportSession.Status.READY
     reviewing = {ImportSession.Status.READY, ImportSession.Status.COMPLETED}
     if session.status in reviewing and session.status != wanted:
@@ -141,10 +142,12 @@ def item_add(
     rating: int,
     rated_at: date | None = None,
     replace: bool = False,
+    chosen_first: bool = False,
 ) -> ImportItem:
     """Rank the item's matched film. Raises AlreadyRanked when the person already rated it
     (from this import, another one, or by hand — even a moment ago in another tab) and did
-    not ask to replace that rating."""
+    not ask to replace that rating. With `chosen_first` (the review page) an unsure match
+    must be chosen before it is rated."""
     if not 1 <= rating <= 5:
         raise ValueError("rating must be between 1 and 5")
     allowed = {Status.PENDING, Status.SKIPPED, Status.UNMATCHED}
@@ -152,6 +155,8 @@ def item_add(
     best = item.best
     if best is None:
         raise ItemHasNoMatch(f"{item.title} has no TMDB match yet: pick one or search first.")
+    if chosen_first and item.asks_which_film:
+        raise ItemNotActionable("Choose which film it is first.")
     owner_id = item.session.owner_id
     movie = _movie_for(best)
     rated_at = rated_at or item.last_watched_on or timezone.localdate()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from imports import reading
 from imports.models import ImportItem, ImportSession
@@ -102,11 +103,17 @@ def session_create_from_upload(
 
 
 def _existing_session(owner, digest: str) -> ImportSession | None:
-    return (
+    existing = (
         ImportSession.objects.filter(owner=owner, file_sha256=digest)
         .exclude(status=ImportSession.Status.CANCELLED)
         .first()
     )
+    if existing is not None and existing.expires_at <= timezone.now():
+        # Expired (or expired by an admin) and waiting to be pruned: the person no longer
+        # sees it, so the file starts a fresh import. Cancelling it frees the file.
+        ImportSession.objects.filter(pk=existing.pk).update(status=ImportSession.Status.CANCELLED)
+        return None
+    return existing
 
 
 MAX_STORED_PROBLEMS = 200

@@ -15,22 +15,6 @@ def poster(candidate: dict | None, size: str = "w342") -> str:
 
 
 @register.filter
-def confidence_label(value: float | None) -> str:
-    if value is None:
-        return "not looked up"
-    if value >= 0.85:
-        return "Sure"
-    if value >= 0.6:
-        return "Likely"
-    return "Unsure"
-
-
-@register.filter
-def percent(value: float | None) -> int:
-    return round((value or 0) * 100)
-
-
-@register.filter
 def first_sentence(text: str, limit: int = 200) -> str:
     text = (text or "").strip()
     end = text.find(". ")
@@ -45,3 +29,18 @@ def as_date(value: str) -> date | None:
         return date.fromisoformat(value)
     except (TypeError, ValueError):
         return None
+
+
+@register.filter
+def duration(seconds) -> str:
+    """40 → "40 s", 130 → "2 min", 4000 → "1 h 7 min"."""
+    try:
+        seconds = int(seconds)
+    except (TypeError, ValueError):
+        return ""
+    if seconds < 90:
+        return f"{max(seconds, 1)} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"

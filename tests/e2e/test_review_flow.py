@@ -38,7 +38,8 @@ def sign_in_and_upload(page: Page, live_server, tmp_path, username: str) -> None
     page.get_by_label("Your Prime Video history").set_input_files(history)
     page.get_by_role("button", name="Read my history").click()
 
-    expect(page.get_by_text("Browser exporter")).to_be_visible()
+    expect(page.get_by_text("Browser exporter").first).to_be_visible()
+    page.get_by_text("What we read").click()
     facts = page.locator(".facts")
     expect(facts.get_by_text("Movies found")).to_be_visible()
     expect(page.locator(".facts div", has_text="Movies found").locator("dd")).to_have_text("5")
@@ -64,7 +65,7 @@ def assert_rankings(page: Page, live_server, username: str) -> None:
 def test_review_with_the_mouse(page: Page, live_server, tmp_path, artifacts):
     sign_in_and_upload(page, live_server, tmp_path, "mouse")
     expect(card_title(page)).to_contain_text("The Big Lebowski")
-    expect(page.locator(".counter")).to_have_text("1 of 5")
+    expect(page.locator(".counter")).to_have_text("Film 1 of 5")
     page.set_viewport_size({"width": 1100, "height": 900})
     page.screenshot(path=artifacts / "card.png", full_page=True)
 

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -9,6 +11,8 @@ from tests.factories import make_item, make_movie, make_ranking, make_session
 from tests.http import HTMX
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -204,16 +208,61 @@ def test_each_review_step_runs_a_few_statements_whatever_the_size(owner, client,
     }
     counts = {step: len(_statements(client, *request)) for step, request in steps.items()}
     # An add and its undo also count the person's choice for later imports (imports.learned):
-    # five statements and four of theirs.
+    # five statements and four of theirs. Every card counts the import's films by what they
+    # mean to the person for its "Film N of M" in one grouped statement (session_outcome).
     assert counts == {
-        "add a new film": 13,
-        "skip": 6,
-        "keep a rating": 6,
-        "undo the keep": 6,
-        "undo the skip": 6,
-        "undo the add": 12,
-        "add a known film": 13,
-        "next card": 4,
+        "add a new film": 14,
+        "skip": 7,
+        "keep a rating": 7,
+        "undo the keep": 7,
+        "undo the skip": 7,
+        "undo the add": 13,
+        "add a known film": 14,
+        "next card": 5,
     }
     session.refresh_from_db()
     assert (session.added_count, session.skipped_count, session.pending_count) == (1, 0, size - 1)
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_an_unsure_match_is_chosen_before_it_is_rated(owner_client, owner, headers):
+    session = make_session(owner)
+    make_item(session, title="Brazil", tmdb_id=68, confidence=0.4)
+    html = owner_client.get(url("review", session)).content.decode()
+    assert "Which film is it?" in html and "Add with 4 stars" not in html
+    response = owner_client.post(url("add", session, 1), {"rating": "4"}, follow=True, **headers)
+    assert "Choose which film it is first." in response.content.decode()
+    assert not Ranking.objects.exists()
+    owner_client.post(url("choose", session, 1), {"tmdb_id": 68}, **headers)
+    owner_client.post(url("add", session, 1), {"rating": "4"}, **headers)
+    assert Ranking.objects.get(user=owner).movie.tmdb_id == 68
+
+
+def test_the_readme_lists_every_key_the_script_knows():
+    readme = (ROOT / "README.md").read_text()
+    script = (ROOT / "static/js/app.js").read_text()
+    assert "k keep the rating you had" in script
+    for key in ["`1`–`5`", "`s`", "`n`", "`/`", "`u`", "`k`"]:
+        assert key in readme, key
+
+
+@pytest.mark.parametrize(
+    ("file_name", "expected"),
+    [
+        ("Viewing History.csv", "Viewing-History-not-added-{}.csv"),
+        ("PrimeVideo.ViewingHistory.csv", "PrimeVideo.ViewingHistory-not-added-{}.csv"),
+        ('../"evil"\\name.zip', "evil-name-not-added-{}.csv"),
+        ("Sehverlauf Ä.csv", "Sehverlauf-Ä-not-added-{}.csv"),
+    ],
+)
+def test_the_not_added_csv_is_named_after_the_import_and_its_date(owner, file_name, expected):
+    from imports.csv_export import not_added_file_name
+
+    session = make_session(owner, file_name=file_name)
+    assert not_added_file_name(session) == expected.format(f"{session.created_at:%Y-%m-%d}")
+
+
+def test_several_watch_dates_are_iso_dates_separated_by_semicolons(owner_client, session):
+    response = owner_client.get(url("not_added_csv", session))
+    assert 'filename="history-not-added-' in response["Content-Disposition"]
+    assert "Heat,2023-01-05;2024-02-10,2," in response.content.decode()

@@ -99,7 +99,7 @@ def test_item_list_has_a_set_aside_tab_and_one_click_brings_an_entry_back(owner,
     listing = reverse("imports:items", args=[session.pk])
     html = owner_client.get(listing, {"show": "set_aside"}, **HTMX).content.decode()
     assert "Updating" in html and "Heat" not in html and "Alien" not in html
-    assert "bring back to review" in html
+    assert "Bring back to review" in html
     full = owner_client.get(listing).content.decode()
     assert "?show=set_aside" in full and "Set aside" in full
 

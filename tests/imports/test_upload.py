@@ -38,7 +38,7 @@ def test_upload_reads_the_file_and_shows_what_was_found(
     session.refresh_from_db()
     assert session.used_offline_catalog
     assert session.items.exclude(lookup=ImportItem.Lookup.WAITING).count() == 5
-    assert "Offline demo catalog" in page
+    assert "Demo catalogue: matching uses a built-in list of 536 well-known films" in page
 
 
 def test_the_same_file_twice_offers_the_first_import(owner_client, owner):
@@ -90,12 +90,17 @@ def test_progress_partial_for_htmx_and_polling_stops_when_done(owner_client, own
     post_file(owner_client, HISTORY)
     session = ImportSession.objects.get(owner=owner)
     url = reverse("imports:progress", args=[session.pk])
+    page = owner_client.get(reverse("imports:session", args=[session.pk])).content.decode()
+    assert 'id="progress-poll"' in page and 'hx-trigger="every 1s"' in page
     matching = owner_client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in matching
-    assert "Matching 0 of 5" in matching and 'hx-trigger="every 1s"' in matching
+    # Only the insides of the parts change; the poller carries on.
+    assert "Matching 0 of 5" in matching and 'hx-swap-oob="innerHTML"' in matching
+    assert "progress-poll" not in matching
     runner.session_match(session_id=session.pk, client=FakeTMDB())
     done = owner_client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "All 5 films looked up" in done and "hx-trigger" not in done
+    assert '<div id="progress-poll" hidden hx-swap-oob="outerHTML">' in done
 
 
 def test_refused_credentials_show_a_banner_and_offer_a_retry(owner_client, owner):
@@ -109,3 +114,42 @@ def test_refused_credentials_show_a_banner_and_offer_a_retry(owner_client, owner
     page = owner_client.get(reverse("imports:session", args=[session.pk])).content.decode()
     assert "TMDB refused our credentials" in page
     assert "Retry the films not found yet" in page
+
+
+def test_the_same_file_after_its_import_expired_starts_a_fresh_import(owner_client, owner):
+    from imports import services
+
+    post_file(owner_client, HISTORY)
+    first = ImportSession.objects.get(owner=owner)
+    services.session_expire_now(session=first)
+    response = post_file(owner_client, HISTORY)
+    fresh = ImportSession.objects.exclude(pk=first.pk).get(owner=owner)
+    assert response["Location"] == reverse("imports:session", args=[fresh.pk])
+    assert owner_client.get(response["Location"]).status_code == 200
+
+
+def test_the_time_zones_offered_are_todays_names_only(owner_client):
+    html = owner_client.get(reverse("imports:upload")).content.decode()
+    assert len(html.encode()) < 15_000
+    assert 350 <= html.count("<option") <= 450
+    assert "<option selected>UTC" in html  # the site's zone, until the browser says otherwise
+    assert '<optgroup label="Europe">' in html and "<option>Kyiv" in html
+    assert "Calcutta" not in html and "US/Eastern" not in html
+
+
+@pytest.mark.parametrize("zone", ["Berlin", "Europe/Berlin", "Argentina/Buenos Aires"])
+def test_a_time_zone_is_read_by_its_words_in_the_list_or_its_name(owner_client, owner, zone):
+    response = owner_client.post(
+        reverse("imports:upload"),
+        {"file": SimpleUploadedFile("history.csv", HISTORY), "time_zone": zone},
+    )
+    assert response.status_code == 302
+
+
+def test_an_unknown_time_zone_is_explained(owner_client):
+    response = owner_client.post(
+        reverse("imports:upload"),
+        {"file": SimpleUploadedFile("history.csv", HISTORY), "time_zone": "Mars/Olympus"},
+    )
+    assert response.status_code == 400
+    assert "Choose your time zone from the list." in response.content.decode()

@@ -53,3 +53,33 @@ def test_password_change_takes_the_new_password(owner_client, owner):
 def test_footer_carries_the_tmdb_notice(owner_client):
     html = owner_client.get(reverse("rankings:list")).content.decode()
     assert "This product uses the TMDB API but is not endorsed or certified by TMDB." in html
+
+
+def test_visitors_get_the_landing_page_and_signed_in_people_their_rankings(client, owner):
+    from tests.test_security import markup_problems
+
+    response = client.get(reverse("home"))
+    html = response.content.decode()
+    assert response.status_code == 200 and "Import your Prime Video history" in html
+    assert html.count('src="/posters/') >= 6
+    assert markup_problems(html) == []
+    client.force_login(owner)
+    assert client.get(reverse("home"))["Location"] == reverse("rankings:list")
+
+
+def test_signing_out_lands_on_the_landing_page_saying_so(client, owner):
+    client.force_login(owner)
+    response = client.post(reverse("logout"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert "You are signed out." in response.content.decode()
+
+
+def test_signing_up_from_the_landing_page_goes_on_to_the_upload(client):
+    upload = reverse("imports:upload")
+    data = {"username": "newcomer", "password1": PASSWORD, "password2": PASSWORD}
+    response = client.post(f"{reverse('signup')}?next={upload}", {**data, "next": upload})
+    assert response["Location"] == upload
+    client.logout()
+    data["username"] = "another"
+    response = client.post(reverse("signup"), {**data, "next": "https://evil.example/"})
+    assert response["Location"] == reverse("rankings:list")

@@ -128,7 +128,40 @@ def test_delete_with_htmx_removes_the_row(owner_client, owner):
     url = reverse("rankings:delete", args=[ranking.pk])
     confirm = owner_client.get(url, **HTMX).content.decode()
     assert "<html" not in confirm and "Remove this film" in confirm
+    make_ranking(owner, make_movie("Heat"))
     response = owner_client.post(url, **HTMX)
     assert response.status_code == 200
-    assert response.content == b""
+    html = response.content.decode()
+    # The whole list again, with the count right, in place of the row.
+    assert response["HX-Retarget"] == "#ranking-list"
+    assert f'id="ranking-{ranking.pk}"' not in html and "1 film<" in html
     assert not Ranking.objects.filter(pk=ranking.pk).exists()
+
+
+def test_title_order_skips_leading_articles(owner_client, owner):
+    for title in ["The Abyss", "Brazil", "A Clockwork Orange", "An American Werewolf"]:
+        make_ranking(owner, make_movie(title))
+    page = owner_client.get(reverse("rankings:list"), {"sort": "title"}).context["page"]
+    titles = [r.movie.title for r in page]
+    assert titles == ["The Abyss", "An American Werewolf", "Brazil", "A Clockwork Orange"]
+
+
+def test_an_empty_filter_value_never_stays_in_the_address(owner_client, owner):
+    url = reverse("rankings:list")
+    response = owner_client.get(url, {"sort": "title", "stars": ""})
+    assert response.status_code == 302 and response["Location"] == f"{url}?sort=title"
+    htmx = owner_client.get(
+        url, {"sort": "title", "stars": ""}, HTTP_HX_TARGET="ranking-list", **HTMX
+    )
+    assert htmx["HX-Push-Url"] == f"{url}?sort=title"
+
+
+def test_saving_and_removing_come_back_to_the_same_sort_and_filter(owner_client, owner):
+    ranking = make_ranking(owner, rating=4)
+    query = "?sort=title&stars=4&page=1"
+    edit = reverse("rankings:edit", args=[ranking.pk]) + query
+    response = owner_client.post(edit, {"rating": "4", "rated_at": "2024-06-01"})
+    assert response["Location"] == reverse("rankings:list") + "?sort=title&stars=4"
+    delete = reverse("rankings:delete", args=[ranking.pk]) + "?stars=9&next=//evil.example"
+    response = owner_client.post(delete)
+    assert response["Location"] == reverse("rankings:list")
