@@ -15,6 +15,8 @@ class PrivateForSignedInMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if "public" in response.get("Cache-Control", ""):
+            return response  # the same for everyone (a drawn poster): no need to know who asked
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True)
