@@ -233,7 +233,8 @@ class Outcome:
     """Where an import stands, in the terms its pages use — counted once, here."""
 
     total: int = 0  # films found in the file
-    set_aside: int = 0  # ranked before the import: matching set them aside, not reviewed
+    set_aside: int = 0  # not reviewed: ranked before the import, or probably not a film
+    probable_episodes: int = 0  # set aside as probably an episode or extra (no type column)
     reviewed: int = 0  # added, skipped or kept by the person
     added: int = 0  # added, and still in the person's rankings
     removed: int = 0  # added, then removed from the rankings since
@@ -263,11 +264,13 @@ class Outcome:
     @property
     def links(self) -> list[tuple[str, str, int]]:
         """The import page's outcome: (the list it links to, its words, how many)."""
+        episodes = [("set_aside", "set aside", self.probable_episodes)]
         return [
             ("matched", "matched", self.matched),
             ("to_check", "to check", self.to_check),
             ("not_found", "not found", self.not_found),
             ("already_ranked", "already ranked", self.already_ranked),
+            *(episodes if self.probable_episodes else []),
         ]
 
 
@@ -309,10 +312,13 @@ def session_outcome(session: ImportSession) -> Outcome:
             counts["already_ranked"] += n
             if not row["handled"]:
                 counts["set_aside"] += n
+        elif status == Status.SET_ASIDE:
+            counts["set_aside"] += n
+            counts["probable_episodes"] += n
         if row["lookup"] != ImportItem.Lookup.DONE:
             counts["not_looked_up"] += n
-        elif not row["matched"] and status != Status.ADDED:
+        elif not row["matched"] and status not in {Status.ADDED, Status.SET_ASIDE}:
             counts["not_found"] += n
-        if row["matched"] and status != Status.ALREADY_RANKED:
+        if row["matched"] and status not in {Status.ALREADY_RANKED, Status.SET_ASIDE}:
             counts["matched" if row["sure"] else "to_check"] += n
     return Outcome(**counts)

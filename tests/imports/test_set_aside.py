@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from imports import runner, services
+from imports import runner, selectors, services
 from imports.matching import MatchResult, probably_not_a_film
 from imports.models import ImportItem
 from tests.commands import run
@@ -92,6 +92,15 @@ def test_set_aside_entries_never_reach_the_review(owner, owner_client):
             break
         services.item_skip(item=item)
     assert not seen
+
+
+def test_set_aside_entries_are_counted_apart_not_as_films_to_review_or_not_found(owner):
+    session, items = match_file(owner, WATCH_EVENTS)
+    outcome = selectors.session_outcome(session)
+    assert (outcome.total, outcome.to_review) == (4, 3)  # Updating is not one of the films
+    assert outcome.not_found == 1  # Qwzxv Nonexistent only
+    assert ("set_aside", "set aside", 1) in outcome.links
+    assert outcome.counter(items["Heat"]).total == 3
 
 
 def test_item_list_has_a_set_aside_tab_and_one_click_brings_an_entry_back(owner, owner_client):
