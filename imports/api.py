@@ -197,13 +197,8 @@ def upload(request: HttpRequest) -> HttpResponse:
         raise _BadRequest(first, errors)
     upload = form.cleaned_data["file"]
     try:
-        services.upload_check_size(size=upload.size)
-        services.upload_check_rate(owner=request.user)
-        result = services.session_create_from_upload(
-            owner=request.user,
-            file_name=upload.name,
-            data=upload.read(),
-            tz=form.cleaned_data["time_zone"],
+        result = services.session_create_from_file(
+            owner=request.user, upload=upload, tz=form.cleaned_data["time_zone"]
         )
     except services.UploadsTooFrequent as error:
         response = _error(str(error), 429, code="slow_down", retry_after=error.retry_after)

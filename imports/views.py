@@ -43,13 +43,8 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            services.upload_check_size(size=upload.size)
-            services.upload_check_rate(owner=request.user)
-            result = services.session_create_from_upload(
-                owner=request.user,
-                file_name=upload.name,
-                data=upload.read(),
-                tz=form.cleaned_data["time_zone"],
+            result = services.session_create_from_file(
+                owner=request.user, upload=upload, tz=form.cleaned_data["time_zone"]
             )
         except services.ImportRejected as error:
             form.add_error("file", str(error))

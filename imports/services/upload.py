@@ -64,6 +64,14 @@ def upload_check_rate(*, owner) -> None:
         )
 
 
+def session_create_from_file(*, owner, upload, tz: zoneinfo.ZoneInfo | None = None) -> UploadResult:
+    """A file uploaded through the site or the API (Django's UploadedFile): its size and the
+    person's upload rate are checked before a byte of it is read, then as below."""
+    upload_check_size(size=upload.size)
+    upload_check_rate(owner=owner)
+    return session_create_from_upload(owner=owner, file_name=upload.name, data=upload.read(), tz=tz)
+
+
 def session_create_from_upload(
     *, owner, file_name: str, data: bytes, tz: zoneinfo.ZoneInfo | None = None, enqueue=True
 ) -> UploadResult:
