@@ -250,7 +250,6 @@ def item_undo(*, session: ImportSession | SessionRef) -> ImportItem | None:
         return None
     if not last.session.is_open and last.session.status != ImportSession.Status.COMPLETED:
         return None
-    learned.choice_withdraw(item=last)
     was_added, existing = last.status == Status.ADDED, None
     if was_added and last.ranking_id is not None:
         # Locked before looking for other items on it: an add that replaces this rating
@@ -270,6 +269,8 @@ def item_undo(*, session: ImportSession | SessionRef) -> ImportItem | None:
         else:
             # This item stops pointing at it below, in the same transaction.
             ranking_delete_unreferenced(ranking=ranking)
+    # After the ranking, as an add takes them: the person's row is locked last.
+    learned.choice_withdraw(item=last)
     last.ranking = None
     last.replaced_rating = None
     last.replaced_rated_at = None
